@@ -1,0 +1,32 @@
+# Two entry points (README Quick start): `make run` and `make test`.
+# Both set up everything on a fresh machine: a virtualenv with the project and its tools.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench setup system-deps
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# fonts for the generated-PDF tests (Debian); skipped quietly where apt is unavailable
+system-deps:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+	  { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei) >/dev/null 2>&1 || \
+	    echo "note: could not install fonts-wqy-microhei; the PDF test will skip"; }
+
+run: $(STAMP)
+	$(BIN)/govrule parse corpus/
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py

@@ -1,0 +1,1 @@
+"""RDF graph of the documents (ontology, reasoning, SPARQL, alignment); built from ``ingest`` dataclasses."""

@@ -1,0 +1,112 @@
+"""Plain dataclasses passed from ingest to the graph and the search index.
+
+No RDF and no I/O here: every later stage reads these types, so they stay small,
+serialisable (``to_dict``) and free of parser internals.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class IngestError(Exception):
+    """A file that cannot become a document; the message is one line for the user."""
+
+    def __init__(self, file: str, reason: str):
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+
+    def __reduce__(self):  # picklable across worker processes
+        return (IngestError, (self.file, self.reason))
+
+
+@dataclass(frozen=True)
+class Source:
+    """The text layer of one file, exactly as decoded; spans point into ``text``."""
+
+    file: str
+    text: str
+    format: str  # txt | md | docx | pdf | html
+    encoding: str  # detected encoding, or the container format for docx/pdf
+    sha256: str  # of the file's bytes
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a piece of clean text came from: [start, end) in ``Source.text``."""
+
+    file: str
+    start: int
+    end: int
+
+
+@dataclass
+class Item:
+    """A numbered item inside an article: （一）, (1), 1. …"""
+
+    label: str
+    text: str
+
+
+@dataclass
+class Article:
+    """One numbered article (条) of a document; ``ordinal`` is its position from 1."""
+
+    ordinal: int
+    label: str  # as printed: 第十二条, 十二、, 12.
+    text: str  # clean text without the label
+    chapter: str | None = None  # 第二章 区政府组成人员职责 (or the part heading)
+    section: str | None = None  # 第一节 … (or a （一） section heading)
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    source: Span | None = None
+
+
+@dataclass
+class Heading:
+    """A structural heading (编/章/节 or a higher-level numbered heading)."""
+
+    level: str  # part | chapter | section
+    label: str
+    title: str
+
+    @property
+    def full(self) -> str:
+        return f"{self.label} {self.title}".strip()
+
+
+@dataclass
+class Document:
+    """A regulation: metadata plus its articles, possibly read from several files."""
+
+    title: str
+    doc_number: str | None = None
+    issuer: str | None = None
+    district: str | None = None
+    date: str | None = None  # ISO 8601
+    doc_type: str | None = None
+    repeals: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    notice: str = ""  # the 印发通知 before the body
+    preamble: str = ""  # body text before the first article
+    footer: str = ""  # 抄送 / 印发 lines after the body
+    work: str = ""  # identity of the work across versions (title without version)
+    versions: list[str] = field(default_factory=list)  # keys of other versions of the work
+    warnings: list[str] = field(default_factory=list)
+    repairs: int = 0  # how many cleaning repairs the text needed (lower = cleaner)
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the doc number, else the title (with version date)."""
+        if self.doc_number:
+            return self.doc_number
+        return f"{self.title}@{self.date}" if self.date else self.title
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("headings")
+        d["chapters"] = [h.full for h in self.headings]
+        d["key"] = self.key
+        return d

@@ -1,0 +1,1 @@
+"""Lexical and semantic indexes over articles; built from ``ingest`` dataclasses."""
