@@ -72,7 +72,9 @@ class Heading:
 
     @property
     def full(self) -> str:
-        return f"{self.label} {self.title}".strip()
+        """'第二章 区政府组成人员职责', but '二、主要任务' and '（一）指导思想' without a space."""
+        sep = " " if self.label.endswith(("章", "节", "编")) else ""
+        return f"{self.label}{sep}{self.title}".strip()
 
 
 @dataclass
