@@ -49,6 +49,64 @@ class Item:
 
 
 @dataclass
+class TimeConstraint:
+    """A normalised time expression: 在1个工作日内 → deadline P1D (working days)."""
+
+    surface: str
+    kind: str  # deadline | advance_notice | frequency | minimum
+    iso: str | None = None  # ISO-8601 duration of the amount (P1D, PT5H, P2W)
+    working_days: bool = False
+    count: int | None = None  # times or units: 每季度召开2次 → 2
+    count_max: int | None = None  # upper bound of a range: 1至2次 → 2
+    period_iso: str | None = None  # the recurring period: 每季度 → P3M
+    hedge: str | None = None  # 一般 / 原则上 / 最迟
+    start: int = 0  # offsets in the article text
+    end: int = 0
+
+
+@dataclass
+class Reference:
+    """A citation: another article of the same document, or another document."""
+
+    kind: str  # article | document
+    target: str  # article label (四十五(三)) or document title / doc number
+    surface: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class Clause:
+    """One deontic clause of an article: who must / must not / may do what, and when."""
+
+    text: str
+    modality: str  # obligation | prohibition | permission
+    modal: str  # the modal word as printed: 应当, 不得, 可以 …
+    strength: str = "strict"  # strict | hedged (一般, 原则上)
+    bearer: str | None = None  # canonical role
+    bearer_surface: str | None = None  # as printed; None when taken from context
+    action: str = ""
+    roles: list[str] = field(default_factory=list)  # every canonical role the clause names
+    conditions: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    constraints: list[TimeConstraint] = field(default_factory=list)
+    start: int = 0  # offsets in the article text
+    end: int = 0
+
+
+@dataclass
+class Approval:
+    """A sign-off or approval rule: who signs (签发/审批) which kind of document or request."""
+
+    approver: str  # canonical role
+    act: str  # 签发 | 审批 | 审定 | 批准 | 审核
+    object: str  # what is signed: 以区政府名义发布的公文 …
+    surface: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
 class Article:
     """One numbered article (条) of a document; ``ordinal`` is its position from 1."""
 
@@ -60,6 +118,10 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     source: Span | None = None
+    clauses: list[Clause] = field(default_factory=list)
+    times: list[TimeConstraint] = field(default_factory=list)  # every time constraint of the article
+    references: list[Reference] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
 
 
 @dataclass

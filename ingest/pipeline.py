@@ -15,7 +15,10 @@ from typing import Callable, Iterable
 from . import metadata as meta
 from .clean import clean
 from .dedupe import merge
-from .model import Document, IngestError, Source
+from .deontic import find_clauses
+from .references import find_approvals, find_references
+from .timex import find_times
+from .model import Article, Document, IngestError, Source
 from .readers import iter_files, read_source
 from .structure import split
 
@@ -40,6 +43,8 @@ def parse_source(src: Source) -> Document:
         a.source = replace(a.source, file=src.file)
     title = meta.title_of(lay, src.file)
     doc_number = meta.doc_number_of(lay)
+    for a in lay.articles:
+        extract(a, doc_number)
     issuer = meta.issuer_of(lay, title)
     body = "\n".join(p.text for p in lay.preamble) + "\n" + "\n".join(a.text for a in lay.articles)
     notice = "\n".join(p.text for p in lay.notice)
@@ -74,6 +79,14 @@ def parse_source(src: Source) -> Document:
         warnings=warnings,
         repairs=cleaned.repairs,
     )
+
+
+def extract(a: Article, doc_number: str | None = None) -> None:
+    """Fill an article's facts: time constraints, deontic clauses, references, approvals."""
+    a.times = find_times(a.text)
+    a.clauses = find_clauses(a.text, a.times)
+    a.references = find_references(a.text, doc_number)
+    a.approvals = find_approvals(a.text)
 
 
 def parse_file(path: str | Path) -> Document:
