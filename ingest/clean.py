@@ -81,7 +81,10 @@ class Cleaned:
 
 
 def _width(s: str) -> float:
-    return sum(1.0 if ord(c) > 0x2E80 else 0.5 for c in s)
+    """Display width in CJK cells: a Chinese character 1, an ASCII character 0.5 (via UTF-8 length)."""
+    n = len(s)
+    wide = (len(s.encode("utf-8")) - n) / 2  # 3-byte characters add 2 bytes each
+    return wide + 0.5 * (n - wide)
 
 
 def _unify_punct(line: str) -> str:
