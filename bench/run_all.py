@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = {
     "ingest": ["bench/ingest_corpus.py", "--runs", "3", "--workers", "2"],
+    "extract": ["bench/extract_quality.py"],
 }
 
 

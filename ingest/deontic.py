@@ -23,7 +23,7 @@ MODAL_RX = re.compile("|".join(f"(?P<{k}>{rx})" for k, rx in _MODALS))
 HEDGE_RX = re.compile(r"一般|原则上|通常|尽量|尽可能")
 CONDITION_RX = re.compile(r"(?:涉及|如遇|遇有|如有|如需|如果|凡|对于?)[^，；。]{1,40}?(?:的|时)(?=，|$)|[^，；。]{1,40}?(?:的)(?=，)")
 EXCEPTION_RX = re.compile(r"除[^，；。]{1,50}?(?:外|以外)")
-_OBJECT_MARK = set("向经对给报请与和同及跟")
+_OBJECT_MARK = set("向经对给报请与和同及跟受")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -72,10 +72,10 @@ def _bearer(clause: str, modal_start: int) -> tuple[str | None, str | None, list
     roles = list(dict.fromkeys(m.role for m in mentions))
     agent = [m for m in mentions if m.start > 0 and clause[m.start - 1] == "由"]
     if agent:
-        return agent[0].role, agent[0].surface, roles
+        return agent[0].role, None, roles  # an agent, not the topic: later clauses do not inherit it
     subject = [m for m in mentions if m.start < modal_start
                and not (m.start > 0 and clause[m.start - 1] in _OBJECT_MARK)
-               and not re.search(r"[向经对给报请由]", clause[max(0, m.start - 3):m.start])]
+               and not re.search(r"[向经对给报请由受]", clause[max(0, m.start - 3):m.start])]
     if not subject:
         return None, None, roles
     head = subject[0]
@@ -106,7 +106,7 @@ def find_clauses(text: str, times: list[TimeConstraint], context: str | None = N
             bearer, surface, roles = _bearer(body, m.start())
             if bearer is None:
                 bearer = last_bearer
-            else:
+            elif surface is not None:
                 last_bearer = bearer
             hedged = HEDGE_RX.search(body[:m.end() + 2])
             action = body[m.end():].strip("，, ")

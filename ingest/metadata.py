@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from .numbering import cn_to_int
@@ -54,11 +55,16 @@ def _issuer_code(run: str) -> str:
     return run
 
 
-def to_iso(m: re.Match) -> str | None:
-    y, mo, d = (cn_to_int(g) for g in m.groups())
-    if not (y and mo and d) or not (1 <= mo <= 12 and 1 <= d <= 31):
+def iso_date(y: int | None, mo: int | None, d: int | None) -> str | None:
+    """ISO date, or None for an impossible one (2023年2月31日)."""
+    try:
+        return date(y, mo, d).isoformat() if y and mo and d else None
+    except ValueError:
         return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def to_iso(m: re.Match) -> str | None:
+    return iso_date(*(cn_to_int(g) for g in m.groups()))
 
 
 def first_date(text: str) -> str | None:
@@ -105,9 +111,8 @@ def date_of(lay: Layout, path: str) -> str | None:
         if DATE_LINE.match(p.text):
             return first_date(p.text)
     m = FILE_VERSION.search(Path(path).name)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-        return f"{y:04d}-{mo:02d}-{d:02d}"
+    if m and (iso := iso_date(*(int(g) for g in m.groups()))):
+        return iso
     dates = [d for p in lay.front if (d := first_date(p.text))]
     if dates:
         return max(dates)

@@ -17,6 +17,7 @@ from .clean import clean
 from .dedupe import merge
 from .deontic import find_clauses
 from .references import find_approvals, find_references
+from .roles import find_roles
 from .timex import find_times
 from .model import Article, Document, IngestError, Source
 from .readers import iter_files, read_source
@@ -43,9 +44,10 @@ def parse_source(src: Source) -> Document:
         a.source = replace(a.source, file=src.file)
     title = meta.title_of(lay, src.file)
     doc_number = meta.doc_number_of(lay)
-    for a in lay.articles:
-        extract(a, doc_number)
     issuer = meta.issuer_of(lay, title)
+    default_role = next((m.role for m in find_roles(issuer or "")), None)
+    for a in lay.articles:
+        extract(a, doc_number, default_role)
     body = "\n".join(p.text for p in lay.preamble) + "\n" + "\n".join(a.text for a in lay.articles)
     notice = "\n".join(p.text for p in lay.notice)
     all_text = "\n".join(p.text for p in cleaned.paras)
@@ -81,10 +83,13 @@ def parse_source(src: Source) -> Document:
     )
 
 
-def extract(a: Article, doc_number: str | None = None) -> None:
-    """Fill an article's facts: time constraints, deontic clauses, references, approvals."""
+def extract(a: Article, doc_number: str | None = None, default_role: str | None = None) -> None:
+    """Fill an article's facts: time constraints, deontic clauses, references, approvals.
+
+    ``default_role`` (the issuer's role, e.g. 区政府) bears clauses that name no subject.
+    """
     a.times = find_times(a.text)
-    a.clauses = find_clauses(a.text, a.times)
+    a.clauses = find_clauses(a.text, a.times, default_role)
     a.references = find_references(a.text, doc_number)
     a.approvals = find_approvals(a.text)
 
