@@ -7,7 +7,7 @@ spans inside the source text, or raises IngestError; and it does so the same way
 every time. A generated well-formed law comes back with exactly its articles.
 
 ``GOVRULE_FUZZ_EXAMPLES`` (default 150) sets the number of examples per property;
-the two properties that build 200k-character inputs run a tenth of that.
+the 200k-character-line property runs a tenth of that, the multi-file batch a fifth.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.model import Document, IngestError, Source
@@ -85,8 +85,9 @@ def check_document(doc: Document, src: Source) -> None:
         assert a.text.strip() or a.label.strip(), a
     assert doc.sources == [src.file]
     assert isinstance(doc.title, str)
-    # shape only here; calendar validity has its own test below
-    assert doc.date is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.date), doc.date
+    if doc.date is not None:  # ISO 8601 and a real calendar day
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc.date), doc.date
+        dt.date.fromisoformat(doc.date)
     json.dumps(doc.to_dict(), ensure_ascii=False)  # what `govrule parse --json` prints
 
 
@@ -177,10 +178,29 @@ def test_random_unicode(text):
     parse_checked(_src(text))
 
 
+_LAYOUT = re.compile(r"[\s\ufeff#]+")
+_HALF_TO_FULL = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+                              | {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)})
+
+
+def _norm(s: str) -> str:
+    """Text without layout: no whitespace/BOM/markdown hashes or <!-- --> comment lines (cleaning
+    drops those), one width for punctuation and digits."""
+    lines = [ln for ln in s.splitlines()
+             if not ((t := ln.strip(" \t\u3000\u00a0\ufeff")).startswith("<!--") and t.endswith("-->"))]
+    return _LAYOUT.sub("", "".join(lines)).translate(_HALF_TO_FULL)
+
+
 @FUZZ
 @given(regulation_mix(), st.sampled_from(["fuzz.txt", "法(2017-09-01).md", "a.html", "x"]))
 def test_random_regulation_fragments(text, file):
-    parse_checked(_src(text, file))
+    src = _src(text, file)
+    doc = parse_checked(src)
+    if doc is None or any("dropped" in w for w in doc.warnings):
+        return  # dropped page marks / running headers sit inside spans but not in the text
+    for a in doc.articles:  # spans point at the article: its label, then its text
+        span = _norm(text[a.source.start:a.source.end])
+        assert span.startswith(_norm(a.label)) and _norm(a.text) in span, (a.label, a.text, span)
 
 
 @FUZZ
@@ -397,3 +417,35 @@ def test_impossible_dates_are_not_reported(file, text):
     doc = parse_source(_src(text, file))
     if doc.date is not None:
         dt.date.fromisoformat(doc.date)  # raises ValueError on 2023-02-31 / 2023-13-45
+
+
+# --- cross-references at the start of a hard-wrapped line ---------------------------------------
+
+def _law_with_reference_at_line_start(ref: str, in_article: int) -> tuple[str, list[str]]:
+    """A PDF-style law (lines hard-wrapped at 28, blank lines between) with three articles;
+    article ``in_article`` cites ``ref`` (本办法第五条 / 第三章) so that the citation opens a line."""
+    texts = ["为了规范城市管理工作，保障公民、法人和其他组织的合法权益，根据有关法律法规，结合本市实际，制定本办法。",
+             "本办法适用于本市行政区域内的城市管理及其监督活动，法律法规另有规定的，从其规定。",
+             "本办法自公布之日起施行，由市城市管理部门负责解释，各区可以结合实际制定具体措施。"]
+    head = f"第{cn(in_article)}条 违反本办法规定，拒不改正的，由城市管理部门依照本办法"
+    filler = "，并责令限期改正；逾期不改正的，按照本办法" * 3
+    fill = filler[: (28 - len(head) % 28) % 28]
+    texts[in_article - 1] = head.split(" ", 1)[1] + fill + ref + "规定的程序处理。"
+    lines = ["某市城市管理办法", "第一章 总则"]
+    for i, t in enumerate(texts, 1):
+        lines += _wrap(f"第{cn(i)}条 {t}", 28)
+    assert any(ln.startswith(ref) for ln in lines)
+    return "\n\n".join(lines) + "\n", texts
+
+
+@pytest.mark.xfail(strict=True, reason="ingest: a hard-wrapped line that opens with a citation (第五条规定的… / "
+                   "第三章规定的…) is taken as a new article (last article) or a chapter heading; "
+                   "clean._should_join never joins a line that starts with a marker, and "
+                   "structure.split accepts it (LIS gap 3→5 for 第X条; any 第X章 short line is a heading)")
+@pytest.mark.parametrize("ref, in_article", [("第五条", 3), ("第三章", 2)], ids=["article-ref-in-last", "chapter-ref"])
+def test_citation_at_wrapped_line_start_stays_in_its_article(ref, in_article):
+    text, texts = _law_with_reference_at_line_start(ref, in_article)
+    doc = parse_source(_src(text, "law.txt"))
+    assert [a.label for a in doc.articles] == ["第一条", "第二条", "第三条"]
+    assert [_WS.sub("", a.text) for a in doc.articles] == texts
+    assert [a.chapter for a in doc.articles] == ["第一章 总则"] * 3
