@@ -1,0 +1,63 @@
+"""RDF terms across libraries: rdflib ↔ pyoxigraph, and N-Triples/N-Quads lines.
+
+The converter produces rdflib terms; the store is Oxigraph. Writing N-Quads text and bulk
+loading it is the fast path into the store, and the same lines give each graph's content hash.
+"""
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+_XSD_STRING = str(XSD.string)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt(term) -> str:
+    """One term in N-Triples syntax."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        s = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{s}@{term.language}"
+        dt = term.datatype
+        return f"{s}^^<{dt}>" if dt is not None and str(dt) != _XSD_STRING else s
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def nt_line(s, p, o) -> str:
+    return f"{nt(s)} {nt(p)} {nt(o)} .\n"
+
+
+def to_ox(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term):
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise TypeError(f"not an RDF term: {term!r}")
