@@ -226,13 +226,14 @@ def clean(source: str) -> Cleaned:
     for ln in lines:
         if (cur is not None and not cur.md_level and not ln.md_level
                 and _should_join(last, ln.text, full, wrapped)):
-            cur = _Line(cur.text + ln.text, cur.pieces + ln.pieces, cur.raws + ln.raws, 0)
+            cur.pieces += ln.pieces  # in place: joining stays linear in the line count
+            cur.raws += ln.raws
             joins += 1
             last = ln.text
             continue
         if cur is not None:
             paras.append(_to_para(cur))
-        cur, last = ln, ln.text
+        cur, last = _Line(ln.text, list(ln.pieces), list(ln.raws), ln.md_level), ln.text
     if cur is not None:
         paras.append(_to_para(cur))
     notes = []
@@ -248,4 +249,4 @@ def _to_para(ln: _Line) -> Para:
     for p in ln.pieces:
         starts.append(pos)
         pos += len(p)
-    return Para(ln.text, starts, list(ln.raws), ln.md_level)
+    return Para("".join(ln.pieces), starts, list(ln.raws), ln.md_level)

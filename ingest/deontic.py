@@ -37,10 +37,6 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _modal_at(text: str) -> list[re.Match]:
-    return list(MODAL_RX.finditer(text))
-
-
 def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Split a sentence at the comma before a second modal word (a condition 确需…的 goes along)."""
     parts, cur, has_modal, cond = [], s, False, None

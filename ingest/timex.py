@@ -13,7 +13,6 @@ from .numbering import cn_to_int
 
 NUM = r"[0-9一二两三四五六七八九十百千〇零半]+"
 UNIT = r"(?:个?工作日|个?自然日|日|天|个?小时|分钟|个?星期|周|个?月|季度|年)"
-HEDGE = r"(?:一般|原则上|最迟|最长|至少)?"
 _PERIOD_WORD = {"年": "P1Y", "全年": "P1Y", "每年": "P1Y", "季度": "P3M", "季": "P3M", "月": "P1M", "半年": "P6M",
                 "周": "P1W", "星期": "P1W", "天": "P1D", "日": "P1D", "两周": "P2W", "两年": "P2Y"}
 
@@ -32,11 +31,7 @@ _FREQ = re.compile(
 
 
 def _n(s: str | None) -> int | None:
-    if s is None:
-        return None
-    if s == "半":
-        return None
-    return cn_to_int(s)
+    return None if s is None or s == "半" else cn_to_int(s)
 
 
 def duration(n: int | None, unit: str, half: bool = False) -> tuple[str | None, bool]:
