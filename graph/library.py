@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+from .ontology import data_dir
+
+QUERIES_DIR = data_dir("queries")
 
 
 @dataclass(frozen=True)

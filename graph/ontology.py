@@ -6,6 +6,7 @@ always gives the same IRIs; the Chinese parts are percent-encoded with ``quote(s
 from __future__ import annotations
 
 from functools import lru_cache
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +34,14 @@ PREFIXES = {
     "doc": ID + "doc/", "role": ID + "role/", "district": ID + "district/",
 }
 
-ROOT = Path(__file__).resolve().parent.parent / "ontology"
+
+def data_dir(name: str) -> Path:
+    """A shipped data folder: beside the checkout, or under ``share/govrule`` for a wheel install."""
+    here = Path(__file__).resolve().parent.parent / name
+    return here if here.is_dir() else Path(sys.prefix) / "share" / "govrule" / name
+
+
+ROOT = data_dir("ontology")
 ONTOLOGY_FILE = ROOT / "govrule.ttl"
 SHAPES_FILE = ROOT / "shapes.ttl"
 
