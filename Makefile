@@ -23,7 +23,7 @@ system-deps:
 	    echo "note: could not install fonts-wqy-microhei; the PDF test will skip"; }
 
 run: $(STAMP)
-	$(BIN)/govrule parse corpus/
+	$(BIN)/govrule build corpus/
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q

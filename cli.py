@@ -1,27 +1,38 @@
-"""The ``govrule`` command line: a thin layer over ``ingest`` (and, later, ``graph`` and ``search``).
+"""The ``govrule`` command line: a thin layer over ``ingest``, ``graph`` and ``search``.
 
-Output formats are contracts other tools rely on; progress goes to stderr, data to stdout.
+Output formats are contracts other tools rely on; progress and errors go to stderr, data to
+stdout. Every command that reads the store takes ``--store DIR`` (default ``$GOVRULE_STORE``
+or ``.govrule/``).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import sys
+from pathlib import Path
 
 from ingest.pipeline import ParseResult, parse_paths
 
+DEFAULT_STORE = ".govrule"
 
-def _progress(label: str):
-    """A tqdm bar on stderr for long batches (silent for a handful of files)."""
+
+def default_store() -> str:
+    return os.environ.get("GOVRULE_STORE") or DEFAULT_STORE
+
+
+def _progress(label: str, unit: str = "file", minimum: int = 20):
+    """A tqdm bar on stderr for long batches (silent for fewer than ``minimum`` steps)."""
     state: dict = {}
 
     def update(done: int, total: int) -> None:
-        if total < 20:
+        if total < minimum:
             return
         if "bar" not in state:
             from tqdm import tqdm
 
-            state["bar"] = tqdm(total=total, desc=label, unit="file", file=sys.stderr, leave=False)
+            state["bar"] = tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False)
         bar = state["bar"]
         bar.update(done - bar.n)
         if done == total:
@@ -66,6 +77,137 @@ def _print_summary(res: ParseResult) -> None:
             print(f"  … {len(d.warnings) - 5} more warnings (see --json)")
 
 
+# ---------------------------------------------------------------- graph
+
+def _open(args):
+    from graph.store import open_store
+
+    return open_store(args.store, read_only=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Parse, then make the store hold exactly these documents (unchanged ones untouched)."""
+    from graph.store import build_store
+
+    res = parse_paths(args.paths, progress=_progress("parse"))
+    _print_errors(res)
+    if not res.documents:
+        reason = "no readable documents" if res.files else "no input files"
+        print(f"error: {', '.join(args.paths)}: {reason}; the store was left as it was", file=sys.stderr)
+        return 1
+    rep = build_store(res.documents, args.store, progress=_progress("graph", "doc", 5),
+                      keep_sources=[e.file for e in res.errors])
+    n_art = sum(len(d.articles) for d in res.documents)
+    print(f"{res.files} files → {len(res.documents)} documents, {n_art} articles → {args.store}: "
+          f"{rep.added} added, {rep.replaced} replaced, {rep.unchanged} unchanged, {rep.removed} removed; "
+          f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s", file=sys.stderr)
+    for w in rep.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 1 if res.errors else 0
+
+
+def _query_text(arg: str) -> str:
+    """A query given inline, as a file, or by the name of an example in ``queries/``."""
+    from graph.library import load_queries
+
+    p = Path(arg)
+    if p.suffix == ".rq" or (len(arg) < 250 and "\n" not in arg and p.is_file()):
+        return p.read_text(encoding="utf-8")
+    lib = load_queries()
+    if arg in lib:
+        return lib[arg].sparql
+    return arg
+
+
+def _table(rows: list[dict], columns: list[str], width: int = 60) -> str:
+    """A plain-text table; long cells are cut so rows stay on one line."""
+    def cell(v) -> str:
+        s = "" if v is None else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v))
+        s = s.replace("\n", " ")
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    from unicodedata import east_asian_width
+
+    def w(s: str) -> int:
+        return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    widths = [max([w(c)] + [w(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    line = lambda vals: "  ".join(v + " " * (widths[i] - w(v)) for i, v in enumerate(vals)).rstrip()
+    return "\n".join([line(columns), line(["-" * x for x in widths])] + [line(r) for r in cells])
+
+
+def cmd_sparql(args: argparse.Namespace) -> int:
+    text = _query_text(args.query)
+    with _open(args) as st:
+        try:
+            if args.format == "table":
+                kind, _ = st.query_serialized(text, "json")
+                res = st.query(text)
+            else:
+                kind, data = st.query_serialized(text, args.format)
+        except SyntaxError as e:
+            print(f"error: SPARQL syntax: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:
+            print(f"error: SPARQL evaluation: {e}", file=sys.stderr)
+            return 2
+    if args.format != "table":
+        sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+        return 0
+    if kind == "ask":
+        print("true" if res else "false")
+    elif kind == "graph":
+        from graph.terms import nt_line
+        sys.stdout.write("".join(nt_line(*t) for t in res))
+    else:
+        cols = list(res[0]) if res else []
+        rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in res]
+        print(_table(rows, cols) if cols else "(no results)")
+        print(f"({len(rows)} rows)", file=sys.stderr)
+    return 0
+
+
+OBLIGATION_COLUMNS = ["district", "doc_number", "label", "modality", "strength", "bearer", "text"]
+DEADLINE_COLUMNS = ["district", "doc_number", "label", "kind", "surface", "iso", "working_days",
+                    "count", "period_iso", "bearer"]
+
+
+def cmd_obligations(args: argparse.Namespace) -> int:
+    from graph.facts import obligations
+
+    with _open(args) as st:
+        rows = obligations(st, role=args.role, district=args.district, modality=args.modality)
+    return _emit(rows, args.json, OBLIGATION_COLUMNS)
+
+
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    from graph.facts import deadlines
+
+    with _open(args) as st:
+        rows = deadlines(st, district=args.district, kind=args.kind)
+    return _emit(rows, args.json, DEADLINE_COLUMNS)
+
+
+def _emit(rows: list[dict], as_json: bool, columns: list[str]) -> int:
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(_table(rows, columns, width=50) if rows else "(none)")
+        print(f"({len(rows)} rows)", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from graph.export import export
+
+    n = export(args.store, args.format, args.out)
+    print(f"{n} {'quads' if args.format in ('jsonld', 'nq', 'trig') else 'triples'} → {args.out}",
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="govrule", description="GovRule 政规图谱: Chinese regulations as a knowledge graph")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -73,6 +215,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders (default: corpus/)")
     p.add_argument("--json", action="store_true", help="print documents as JSON")
     p.set_defaults(func=cmd_parse)
+
+    def store_arg(p):
+        p.add_argument("--store", default=default_store(), metavar="DIR",
+                       help="graph store folder (default: $GOVRULE_STORE or .govrule/)")
+        return p
+
+    p = store_arg(sub.add_parser("build", help="ingest files and build (or update) the graph store"))
+    p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders (default: corpus/)")
+    p.set_defaults(func=cmd_build)
+
+    p = store_arg(sub.add_parser("sparql", help="run a SPARQL query (inline, a .rq file, or an example name)"))
+    p.add_argument("query", metavar="QUERY_OR_FILE")
+    p.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml"], default="table",
+                   help="json = SPARQL 1.1 Query Results JSON")
+    p.set_defaults(func=cmd_sparql)
+
+    p = store_arg(sub.add_parser("obligations", help="clauses with their bearer, modality and deadlines"))
+    p.add_argument("--role", help="a role (variants accepted); narrower roles are included")
+    p.add_argument("--district", help="district name or part of it (西城)")
+    p.add_argument("--modality", choices=["obligation", "prohibition", "permission"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_obligations)
+
+    p = store_arg(sub.add_parser("deadlines", help="every time constraint (deadline, notice, frequency, minimum)"))
+    p.add_argument("--district", help="district name or part of it")
+    p.add_argument("--kind", choices=["deadline", "advance_notice", "frequency", "minimum"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_deadlines)
+
+    p = store_arg(sub.add_parser("export", help="write the graph as Turtle, N-Triples or JSON-LD"))
+    p.add_argument("--format", choices=["ttl", "nt", "jsonld", "nq", "trig"], required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export)
     return ap
 
 
@@ -80,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

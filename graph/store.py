@@ -74,6 +74,20 @@ class GraphStore:
         names = [v.value for v in res.variables]
         return [{n: from_ox(sol[n]) for n in names} for sol in res]
 
+    def query_serialized(self, sparql: str, fmt: str = "json") -> tuple[str, bytes]:
+        """Run a query and serialise its results in a standard format: SELECT/ASK as SPARQL
+        results (``json`` = SPARQL 1.1 Query Results JSON, ``csv``, ``tsv``, ``xml``);
+        CONSTRUCT/DESCRIBE as RDF (JSON-LD for ``json``, N-Triples otherwise). Returns
+        (kind, bytes) with kind ``select``, ``ask`` or ``graph``."""
+        res = self.ox.query(ont.sparql_prefixes() + sparql, use_default_graph_as_union=True)
+        if isinstance(res, ox.QueryTriples):
+            rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.N_TRIPLES
+            return "graph", ox.serialize(res, format=rdf)
+        formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+        kind = "ask" if isinstance(res, ox.QueryBoolean) else "select"
+        return kind, res.serialize(format=formats[fmt])
+
     # -- graphs
     def graphs(self) -> list[URIRef]:
         return sorted(URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
@@ -263,13 +277,29 @@ class _Writer:
         self.pending.unlink(missing_ok=True)
 
 
+def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
+    """Document graphs derived from any of ``sources`` (as given, or the same resolved path)."""
+    wanted = set()
+    for s in sources:
+        wanted |= {str(s), str(Path(s).resolve())}
+    if not wanted:
+        return set()
+    rows = st.query("SELECT DISTINCT ?doc ?src WHERE { ?doc a gr:Document ; prov:wasDerivedFrom ?s . "
+                    "?s rdfs:label ?src }")
+    return {str(r["doc"]) for r in rows
+            if str(r["src"]) in wanted or str(Path(str(r["src"])).resolve()) in wanted}
+
+
 def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: dict | None = None,
-                progress: Callable[[int, int], None] | None = None, reason: bool = True) -> BuildReport:
+                progress: Callable[[int, int], None] | None = None, reason: bool = True,
+                keep_sources: Iterable[str] = ()) -> BuildReport:
     """Write ``documents`` into the store in ``store_dir``, making it hold exactly these
     documents: new ones are added, changed ones replaced, missing ones removed, unchanged ones
     left alone (not even converted when their fingerprint is unchanged). ``taxonomy`` defaults
     to ``ingest.roles.TAXONOMY``; with ``reason`` (default) the OWL-RL closure of ontology +
-    taxonomy is kept in the inferred graph. ``progress(done, total)`` is called per document."""
+    taxonomy is kept in the inferred graph. ``progress(done, total)`` is called per document.
+    ``keep_sources``: files that failed to parse this time; documents built from them earlier
+    are kept as they were instead of being removed (bad input never loses what was built)."""
     t0 = time.perf_counter()
     taxonomy = default_taxonomy() if taxonomy is None else taxonomy
     report = BuildReport()
@@ -327,7 +357,7 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
                             report.replaced += 1
                 if progress:
                     progress(n, len(docs))
-            special = {str(g) for g in SPECIAL_GRAPHS}
+            special = {str(g) for g in SPECIAL_GRAPHS} | _graphs_from(st, keep_sources)
             for g in sorted(set(old) | {str(x) for x in st.graphs()}):
                 if g not in current and g not in special:
                     w.drop(URIRef(g))

@@ -452,3 +452,20 @@ def test_ontology_terms_are_labelled_and_consistent():
     assert not any(p == rns.RDF.type and o == rns.OWL.Nothing for _, p, o in inferred)
     assert (GR.Chapter, rns.RDFS.subClassOf, ELI.LegalResource) in inferred
     assert (ont.role_iri("常务副区长"), GR.broaderTransitive, ont.role_iri("区政府领导同志")) in inferred
+
+
+def test_obligation_rows_include_inherited_roles(tmp_path):
+    """`govrule obligations --role 副区长` rows: the 常务副区长 clause is there, marked inherited,
+    and only because of the materialised subsumption."""
+    from graph.facts import obligations
+
+    docs = _role_docs()
+    build_store(docs, tmp_path / "r", taxonomy=SMALL_TAXONOMY)
+    with open_store(tmp_path / "r") as st:
+        rows = obligations(st, role="副区长")
+    assert [(r["bearer"], r["inherited"], r["role"]) for r in rows] == [
+        ("常务副区长", True, "副区长"), ("副区长", False, "副区长")]
+    assert rows[0]["article"] == 1 and rows[0]["label"] == "第一条" and rows[0]["district"] == "某市某区"
+    build_store(docs, tmp_path / "p", taxonomy=SMALL_TAXONOMY, reason=False)
+    with open_store(tmp_path / "p") as st:
+        assert [r["bearer"] for r in obligations(st, role="副区长")] == ["副区长"]
