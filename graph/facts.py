@@ -205,3 +205,62 @@ def sentence_at(text: str, start: int | None, end: int | None) -> str | None:
 def _sorted(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["district"] or "", r["doc_number"] or "", r["title"],
                                        r["article"] or 0, r.get("clause") or r.get("uri") or ""))
+
+
+def document_view(store, doc_iri: str) -> dict:
+    """One document as the documents page shows it: metadata, sources, other versions, and its
+    articles in order, each with its chapter, items, clauses and time constraints (offsets into
+    the article text, for highlighting)."""
+    d = f"<{doc_iri}>"
+    meta = store.query(f"""SELECT ?title ?number ?district ?date ?type ?issuer ?notice WHERE {{
+  {d} eli:title ?title . OPTIONAL {{ {d} eli:id_local ?number }} OPTIONAL {{ {d} gr:district/rdfs:label ?district }}
+  OPTIONAL {{ {d} eli:date_document ?date }} OPTIONAL {{ {d} gr:docType ?type }} OPTIONAL {{ {d} gr:issuer ?issuer }}
+  OPTIONAL {{ {d} gr:notice ?notice }} }}""")
+    if not meta:
+        raise KeyError(doc_iri)
+    out = {k: _value(v) for k, v in meta[0].items()}
+    out["sources"] = sorted(str(r["s"]) for r in store.query(
+        f"SELECT ?s WHERE {{ {d} prov:wasDerivedFrom/rdfs:label ?s }}"))
+    out["versions"] = sorted(str(r["v"]) for r in store.query(
+        f"SELECT ?v WHERE {{ {d} gr:otherVersion/eli:title ?v }}"))
+    out["repeals"] = sorted(str(r["r"]) for r in store.query(f"SELECT ?r WHERE {{ {d} gr:repealsRef ?r }}"))
+    arts: dict[str, dict] = {}
+    for r in store.query(f"""SELECT ?a ?ordinal ?label ?text ?chapter ?section WHERE {{
+  ?a eli:is_part_of {d} ; a gr:Article ; gr:ordinal ?ordinal ; gr:label ?label ; gr:text ?text .
+  OPTIONAL {{ ?a gr:chapterTitle ?chapter }} OPTIONAL {{ ?a gr:sectionTitle ?section }} }}"""):
+        arts[str(r["a"])] = {"uri": str(r["a"]), "ordinal": _value(r["ordinal"]), "label": str(r["label"]),
+                             "text": str(r["text"]), "chapter": _value(r["chapter"]),
+                             "section": _value(r["section"]), "items": [], "clauses": [], "times": []}
+    for r in store.query(f"""SELECT ?a ?k ?label ?text WHERE {{ ?a eli:is_part_of {d} .
+  ?i eli:is_part_of ?a ; a gr:Item ; gr:ordinal ?k ; gr:label ?label ; gr:text ?text }} ORDER BY ?k"""):
+        arts[str(r["a"])]["items"].append({"label": str(r["label"]), "text": str(r["text"])})
+    for r in store.query(f"""SELECT ?a ?type ?start ?end ?modal ?bearer WHERE {{ ?a eli:is_part_of {d} ;
+  gr:hasClause ?c . ?c a ?type ; gr:textStart ?start ; gr:textEnd ?end .
+  FILTER(?type IN (gr:Obligation, gr:Prohibition, gr:Permission))
+  OPTIONAL {{ ?c gr:modalWord ?modal }}
+  OPTIONAL {{ ?c gr:bearer/skos:prefLabel ?bearer . FILTER(LANG(?bearer) = "zh") }} }} ORDER BY ?start"""):
+        arts[str(r["a"])]["clauses"].append({"modality": MODALITY_OF[str(r["type"])], "start": _value(r["start"]),
+                                             "end": _value(r["end"]), "modal": _value(r["modal"]),
+                                             "bearer": _value(r["bearer"])})
+    for r in store.query(f"""SELECT DISTINCT ?a ?tc ?type ?surface ?start ?end WHERE {{ ?a eli:is_part_of {d} ;
+  gr:hasTimeConstraint ?tc . ?tc a ?type ; gr:surface ?surface ; gr:textStart ?start ; gr:textEnd ?end .
+  FILTER(?type IN (gr:Deadline, gr:AdvanceNotice, gr:Frequency, gr:Minimum)) }}"""):
+        arts[str(r["a"])]["times"].append({"kind": KIND_OF[str(r["type"])], "surface": str(r["surface"]),
+                                           "start": _value(r["start"]), "end": _value(r["end"])})
+    out["articles"] = sorted(arts.values(), key=lambda a: a["ordinal"])
+    return out
+
+
+def neighbourhood(store, node_iri: str, limit: int = 200) -> list[tuple[str, str, str, str, str]]:
+    """Edges around an article for the graph view: (subject, predicate, object, subject label,
+    object label), following clauses → bearers, constraints, approvals, references, alignments."""
+    n = f"<{node_iri}>"
+    rows = store.query(f"""SELECT DISTINCT ?s ?p ?o ?sl ?ol WHERE {{
+  {{ BIND({n} AS ?s) ?s ?p ?o . FILTER(isIRI(?o)) }}
+  UNION {{ {n} gr:hasClause|gr:hasTimeConstraint|gr:hasApproval|gr:hasReference ?s . ?s ?p ?o . FILTER(isIRI(?o)) }}
+  UNION {{ ?s ?p {n} . BIND({n} AS ?o) FILTER(?p != eli:is_part_of) }}
+  FILTER(?p NOT IN (rdf:type, prov:wasDerivedFrom))
+  OPTIONAL {{ ?s skos:prefLabel|gr:label|eli:title|gr:surface|rdfs:label ?sl . FILTER(LANG(?sl) != "en") }}
+  OPTIONAL {{ ?o skos:prefLabel|gr:label|eli:title|gr:surface|rdfs:label ?ol . FILTER(LANG(?ol) != "en") }}
+}} LIMIT {int(limit)}""")
+    return [(str(r["s"]), str(r["p"]), str(r["o"]), _value(r["sl"]), _value(r["ol"])) for r in rows]

@@ -292,14 +292,16 @@ def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
 
 def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: dict | None = None,
                 progress: Callable[[int, int], None] | None = None, reason: bool = True,
-                keep_sources: Iterable[str] = ()) -> BuildReport:
+                keep_sources: Iterable[str] = (), remove_missing: bool = True) -> BuildReport:
     """Write ``documents`` into the store in ``store_dir``, making it hold exactly these
     documents: new ones are added, changed ones replaced, missing ones removed, unchanged ones
     left alone (not even converted when their fingerprint is unchanged). ``taxonomy`` defaults
     to ``ingest.roles.TAXONOMY``; with ``reason`` (default) the OWL-RL closure of ontology +
     taxonomy is kept in the inferred graph. ``progress(done, total)`` is called per document.
     ``keep_sources``: files that failed to parse this time; documents built from them earlier
-    are kept as they were instead of being removed (bad input never loses what was built)."""
+    are kept as they were instead of being removed (bad input never loses what was built).
+    ``remove_missing=False`` adds or updates documents and removes none (the app's import).
+    ``store_dir`` may also be an open, writable ``GraphStore``."""
     t0 = time.perf_counter()
     taxonomy = default_taxonomy() if taxonomy is None else taxonomy
     report = BuildReport()
@@ -313,9 +315,11 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
         docs.append(d)
     ctx = make_context(docs, taxonomy)
 
-    with open_store(store_dir, read_only=False) as st:
+    opened = not isinstance(store_dir, GraphStore)
+    st = open_store(store_dir, read_only=False) if opened else store_dir
+    try:
         old = st.meta()
-        w = _Writer(st, Path(store_dir) / ".pending.nq")
+        w = _Writer(st, (Path(store_dir) if opened else st.path.parent) / ".pending.nq")
         try:
             o_hash = ontology_hash(taxonomy)
             onto = None
@@ -331,6 +335,8 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
                 w.drop(INFERRED_GRAPH)
 
             lines = _lines(entity_triples(docs, ctx))
+            if not remove_missing:  # keep the shared nodes of the documents already there
+                lines = list(dict.fromkeys(_lines(st.triples([ENTITIES_GRAPH])) + lines))
             digest = _digest(MAPPING_VERSION, *lines)
             if old.get(str(ENTITIES_GRAPH), {}).get("hash") != digest:
                 w.put(ENTITIES_GRAPH, lines, digest)
@@ -359,7 +365,7 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
                     progress(n, len(docs))
             special = {str(g) for g in SPECIAL_GRAPHS} | _graphs_from(st, keep_sources)
             for g in sorted(set(old) | {str(x) for x in st.graphs()}):
-                if g not in current and g not in special:
+                if remove_missing and g not in current and g not in special:
                     w.drop(URIRef(g))
                     report.removed += 1
             if w.meta:
@@ -368,5 +374,8 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
             w.close()
         report.triples = len(st)
         report.inferred = st.count(INFERRED_GRAPH)
+    finally:
+        if opened:
+            st.close()
     report.seconds = time.perf_counter() - t0
     return report

@@ -469,3 +469,17 @@ def test_obligation_rows_include_inherited_roles(tmp_path):
     build_store(docs, tmp_path / "p", taxonomy=SMALL_TAXONOMY, reason=False)
     with open_store(tmp_path / "p") as st:
         assert [r["bearer"] for r in obligations(st, role="副区长")] == ["副区长"]
+
+
+def test_adding_documents_keeps_the_others(seed_docs, tmp_path):
+    """The app's import: new documents are added, the ones already there stay, with their
+    districts (shared entities) intact; the graph still conforms."""
+    first, rest = seed_docs[:2], seed_docs[2:]
+    build_store(first, tmp_path / "s")
+    with open_store(tmp_path / "s", read_only=False) as st:
+        rep = build_store(rest, st, remove_missing=False)
+        assert rep.added == len(rest) and rep.removed == 0
+        assert len(st.document_graphs()) == len(seed_docs)
+        districts = {str(r["l"]) for r in st.query("SELECT ?l WHERE { ?d a gr:District ; rdfs:label ?l }")}
+        assert districts == {d.district for d in seed_docs if d.district}
+        assert validate(st)[0]

@@ -1,0 +1,18 @@
+"""GovRule 政规图谱 — the Streamlit app: ``streamlit run app.py`` (or ``govrule app``).
+
+Thin: each page in ``ui/`` lays out what ``graph`` and ``search`` answer; heavy objects (store,
+models, indexes) are opened once per process in ``ui.common``.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="GovRule 政规图谱", page_icon="⚖️", layout="wide")
+
+PAGES = [
+    st.Page("ui/sparql_page.py", title="SPARQL 查询", icon="🔎", url_path="sparql"),
+    st.Page("ui/obligations_page.py", title="义务 Obligations", icon="📋", url_path="obligations"),
+    st.Page("ui/documents_page.py", title="文档 Documents", icon="📄", url_path="documents"),
+    st.Page("ui/graph_page.py", title="图谱 Graph", icon="🕸️", url_path="graph"),
+    st.Page("ui/import_page.py", title="导入 Import", icon="📥", url_path="import"),
+]
+st.sidebar.title("政规图谱 GovRule")
+st.navigation(PAGES).run()
