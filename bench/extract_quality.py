@@ -80,7 +80,10 @@ def evaluate(documents) -> dict:
             if not same:
                 continue
             found += 1
-            c = same[-1] if len(same) > 1 and same[-1].start >= s else same[0]
+            # the predicted clause that holds the gold clause's modal word (else the nearest start)
+            m = a.text.find(g["modal"], s, e) if g["modal"] else -1
+            holding = [c for c in same if m >= 0 and c.start <= m < c.end]
+            c = holding[0] if holding else min(same, key=lambda c: abs(c.start - s))
             mod_ok += c.modality == g["modality"]
             if c.bearer == g["bearer"]:
                 bearer_ok += 1

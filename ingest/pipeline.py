@@ -89,7 +89,7 @@ def extract(a: Article, doc_number: str | None = None, default_role: str | None 
     ``default_role`` (the issuer's role, e.g. 区政府) bears clauses that name no subject.
     """
     a.times = find_times(a.text)
-    a.clauses = find_clauses(a.text, a.times, default_role)
+    a.clauses = find_clauses(a.text, a.times, default_role, chapter=a.chapter)
     a.references = find_references(a.text, doc_number)
     a.approvals = find_approvals(a.text)
 
