@@ -24,6 +24,7 @@ system-deps:
 
 run: $(STAMP)
 	$(BIN)/govrule build corpus/
+	$(BIN)/govrule app
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q

@@ -208,6 +208,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Build the store from corpus/ when it is missing, then serve the Streamlit app."""
+    if not (Path(args.store) / "oxigraph").is_dir():
+        print(f"no store in {args.store}: building it from {', '.join(args.paths)} first", file=sys.stderr)
+        rc = cmd_build(argparse.Namespace(paths=args.paths, store=args.store))
+        if rc and not (Path(args.store) / "oxigraph").is_dir():
+            return rc
+    app = Path(__file__).resolve().parent / "app.py"
+    env = {**os.environ, "GOVRULE_STORE": str(Path(args.store).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
+           "--server.port", str(args.port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false"]
+    print(f"GovRule app on http://{args.host}:{args.port}", file=sys.stderr)
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)  # become the server: a signal to us reaches it
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="govrule", description="GovRule 政规图谱: Chinese regulations as a knowledge graph")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -248,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["ttl", "nt", "jsonld", "nq", "trig"], required=True)
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
+
+    p = store_arg(sub.add_parser("app", help="open the Streamlit app (builds the store first if missing)"))
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("paths", nargs="*", default=["corpus"], help="what to build when the store is missing")
+    p.set_defaults(func=cmd_app)
     return ap
 
 

@@ -209,10 +209,21 @@ def test_every_library_query_parses_and_runs(seed_store):
             assert isinstance(rows, list), name
     # articles per chapter adds up to the articles that have a chapter
     rows = query(d, library["articles_per_chapter"].sparql)
-    in_chapters = n(query(d, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a gr:Article ; gr:inChapter ?c }"))
+    in_chapters = n(query(d, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a gr:Article ; gr:inChapter ?c ; "
+                             "eli:is_part_of/eli:id_local \"西政发〔2018〕4号\" }"))
     assert sum(int(r["articles"]) for r in rows) == in_chapters > 0
     rows = query(d, library["role_hierarchy"].sparql)
     assert any(str(r["role"]) == "常务副区长" and str(r["broader"]) == "副区长" for r in rows)
+    # 常务会议 frequency in all three districts
+    rows = query(d, library["meeting_frequencies"].sparql)
+    standing = {str(r["district"]) for r in rows if "常务会议" in str(r["context"])}
+    assert standing == {"北京市西城区", "北京市朝阳区", "营口市西市区"}
+    # who signs what: the district head signs in every district
+    rows = query(d, library["approvals"].sparql)
+    assert {str(r["district"]) for r in rows if str(r["approver"]) == "区长" and str(r["act"]) == "签发"} == standing
+    # what cites what: documents citing each other inside the store
+    rows = query(d, library["citations"].sparql)
+    assert all(int(r["articles"]) > 0 for r in rows)
 
 
 def test_export_round_trips(seed_store, tmp_path):
