@@ -414,7 +414,8 @@ def test_parts_chapters_and_sections(tmp_path):
     assert (a1, GR.inChapter, c1) in g and (a1, GR.inSection, s1) in g
     assert (a2, GR.inPart, p2) in g and not list(g.triples((a2, GR.inChapter, None)))
     # the library's chapter count reaches chapters under a part
-    rows = query(tmp_path, load_queries()["articles_per_chapter"].sparql)
+    q = load_queries()["articles_per_chapter"].sparql.replace('eli:id_local "西政发〔2018〕4号"', 'eli:title "某法"@zh')
+    rows = query(tmp_path, q)
     assert [(str(r["chapter"]), int(r["articles"])) for r in rows] == [("第一章 一般规定", 1)]
 
 
