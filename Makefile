@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# fonts for the generated-PDF tests (Debian); skipped quietly where apt is unavailable
+# fonts for the generated-PDF tests and Chromium for the browser test (Debian); skipped quietly
+# where apt is unavailable (those tests then skip with the reason)
 system-deps:
-	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+	@{ test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc && test -x /usr/bin/chromium; } || \
 	  { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei) >/dev/null 2>&1 || \
-	    echo "note: could not install fonts-wqy-microhei; the PDF test will skip"; }
+	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei chromium chromium-driver) >/dev/null 2>&1 || \
+	    echo "note: could not install fonts-wqy-microhei / chromium; the PDF and browser tests will skip"; }
 
 run: $(STAMP)
 	$(BIN)/govrule build corpus/

@@ -8,6 +8,7 @@ import streamlit as st
 st.set_page_config(page_title="GovRule 政规图谱", page_icon="⚖️", layout="wide")
 
 PAGES = [
+    st.Page("ui/search_page.py", title="检索 Search", icon="🔍", url_path="search", default=True),
     st.Page("ui/sparql_page.py", title="SPARQL 查询", icon="🔎", url_path="sparql"),
     st.Page("ui/obligations_page.py", title="义务 Obligations", icon="📋", url_path="obligations"),
     st.Page("ui/documents_page.py", title="文档 Documents", icon="📄", url_path="documents"),

@@ -87,7 +87,7 @@ def test_sparql_query_in_the_browser(app_url, page):
     page.get_by_text("4 行 rows").wait_for(timeout=60_000)  # four documents in the seed store
     shot(page, "sparql")
     # a syntax error is a message, not a crash
-    editor = page.get_by_label("查询 Query")
+    editor = page.get_by_role("textbox", name="查询 Query")
     editor.fill("SELECT ?x WHERE { ?x ")
     editor.press("Control+Enter")
     page.get_by_role("button", name="运行 Run").click()
@@ -95,9 +95,23 @@ def test_sparql_query_in_the_browser(app_url, page):
     shot(page, "sparql-error")
 
 
+def test_search_in_the_browser(app_url, page):
+    page.goto(app_url + "/", wait_until="networkidle")
+    box = page.get_by_label("输入问题或关键词 Question or keywords")
+    box.wait_for(timeout=120_000)
+    box.fill("区长出差的时候谁来主持工作")
+    box.press("Enter")
+    page.get_by_text("条结果 hits").wait_for(timeout=120_000)
+    first = page.locator("div.gr-article").first
+    assert "常务副区长" in first.inner_text()
+    assert page.locator("div.gr-article mark").count() > 3  # matched words highlighted
+    shot(page, "search")
+
+
 def test_documents_page_shows_highlighted_articles(app_url, page):
     page.goto(app_url + "/documents", wait_until="networkidle")
     page.get_by_text("图例 Legend").wait_for(timeout=60_000)
+    page.locator("div.gr-article").nth(20).wait_for(timeout=60_000)
     assert page.locator("mark.role").count() > 10
     assert page.locator("mark.time").count() > 0
     assert page.locator("div.gr-article").count() > 20
