@@ -131,7 +131,8 @@ def _open_index(args):
 
     if not (Path(args.store) / "search").is_dir():
         raise FileNotFoundError(f"no search index in {args.store} (run `govrule build` first)")
-    return open_index(args.store, embedder=_embedder(args))
+    # the index's own model unless --model names another one
+    return open_index(args.store, embedder=_embedder(args) if getattr(args, "model", None) else None)
 
 
 def _print_hits(hits, as_json: bool) -> None:

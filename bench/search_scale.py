@@ -69,15 +69,24 @@ def pick_files(corpus: Path, n: int | None) -> list[Path]:
     return [files[int(i * step)] for i in range(n)]  # spread over every category
 
 
-def rss_mb() -> float:
-    """Current resident set size of this process (Linux /proc), MB."""
+def _status_mb(field: str) -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process (Linux /proc), MB."""
+    return _status_mb("VmRSS")
+
+
+def hwm_mb() -> float:
+    """Peak RSS since this program started (VmHWM: unlike ru_maxrss, not inherited over exec)."""
+    return _status_mb("VmHWM")
 
 
 def peak_rss_mb() -> float:
@@ -202,7 +211,7 @@ def query_phase(store: str, n: int) -> dict:
     timings["similar (more like this)"] = lat
     return {
         "queries": len(queries), "open_seconds": round(open_s, 2), "model_load_seconds": round(model_s, 2),
-        "rss_before_open_mb": round(rss0), "rss_mb": round(rss_mb()), "peak_rss_mb": round(peak_rss_mb()),
+        "rss_before_open_mb": round(rss0), "rss_mb": round(rss_mb()), "peak_rss_mb": round(hwm_mb()),
         "index_kind": index.kind, "latency_ms": {
             k: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1),
                 "mean": round(sum(v) / len(v), 1), "n": len(v)} for k, v in timings.items()},
@@ -217,14 +226,14 @@ def markdown(b: dict | None, q: dict, args) -> str:
     lines.append(f"`{cmd}` on {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}.")
     lines.append("")
     if b:
-        rate = b["embedded"] / b["embed_seconds"] if b["embedded"] and b["embed_seconds"] else float("nan")
+        rate = f"{b['embedded'] / b['embed_seconds']:.1f} passages/s" if b["embedded"] else "all from cache"
         lines += [
             "| build | value |", "|---|---|",
             f"| files → documents → articles | {b['files']} → {b['documents']} → {b['articles']} |",
             f"| passages (embedded now / from cache) | {b['passages']} ({b['embedded']} / {b['cached']}) |",
             f"| parse | {b['parse_seconds']} s |",
             f"| lexical (jieba + BM25, articles and sentences) | {b['lexical_seconds']:.1f} s |",
-            f"| embedding ({b['model_id']}) | {b['embed_seconds']:.1f} s ({rate:.1f} passages/s) |",
+            f"| embedding ({b['model_id']}) | {b['embed_seconds']:.1f} s ({rate}) |",
             f"| FAISS ({b['index_kind']}) | {b['faiss_seconds']:.2f} s |",
             f"| index on disk / embedding cache | {b['index_mb']} MB / {b['cache_mb']} MB |",
             f"| peak RSS of the build | {b['build_peak_rss_mb']} MB |",

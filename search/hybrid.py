@@ -5,7 +5,8 @@ BM25 score, and cosine min-max scaled over the semantic candidates, weighted ``a
 It keeps *how much* better the top lexical match is, which matters for exact terms (a doc
 number, 三重一大) where one article is far ahead. ``rrf`` (reciprocal rank fusion, Cormack et al.
 2009) uses ranks only and needs no calibration. On the seed gold queries the convex fusion was
-ahead of RRF for every k and weight tried (bench/search_quality.py), so it is the default.
+ahead of RRF at every weight tried (Recall@5 0.90-0.92 for alpha 0.6-0.8 against at most 0.89
+with RRF, see bench/search_quality.py), so it is the default.
 """
 from __future__ import annotations
 

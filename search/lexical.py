@@ -10,7 +10,6 @@ Why full score vectors: bm25s scores all documents for a query in one sparse pas
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Mapping, Sequence

@@ -1,15 +1,16 @@
 """Split long articles into passages for the embedder.
 
-Why: e5-small reads at most 512 tokens and a single vector blurs an article that covers
-several matters (a 公文审批 article with eight numbered items). Passages are whole sentences
-packed up to ``max_chars``; an article's semantic score is its best passage. Each passage starts
-with the chapter title (会议制度：…), which tells the model what the sentences are about.
+Why: e5-small reads at most 512 tokens, and one vector blurs an article that covers several
+matters (西市 5: the 区长's duties, who presides in the 区长's absence, the AB-role rule of the
+副区长). An article's semantic score is its best passage. Short articles stay whole, so the
+common case costs one vector: on LawRefBook this gives ~200k passages for ~148k articles.
 """
 from __future__ import annotations
 
 import re
 
 MAX_CHARS = 240
+MIN_CHARS = 24
 _SENT = re.compile(r"[^。；！？\n]*(?:[。；！？]+|\n|$)")
 
 
@@ -23,43 +24,37 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENT.finditer(text) if m.group(0).strip()]
 
 
-def chapter_title(chapter: str | None) -> str:
-    """'第九章 会议制度' → '会议制度'; '（一）提高…能力' → '提高…能力'."""
-    if not chapter:
-        return ""
-    t = re.sub(r"^(第[一二三四五六七八九十百零〇\d]+[编章节]|[（(]?[一二三四五六七八九十百\d]+[)）、.．])\s*", "",
-               chapter.strip())
-    return t.strip()
-
-
-def split_passages(text: str, context: str = "", max_chars: int = MAX_CHARS) -> list[str]:
-    """Whole paragraphs packed greedily up to ``max_chars``; a longer paragraph is cut between
-    sentences (a sentence longer still, at ``max_chars``). A passage boundary thus falls between
-    paragraphs, which usually state separate rules, whenever one is needed at all; short
-    articles (most laws: median ~100 characters) stay one passage, one vector."""
-    units: list[tuple[str, bool]] = []  # (text, starts a paragraph)
-    for para in (p.strip() for p in text.split("\n")):
-        if not para:
+def split_passages(text: str, context: str = "", max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS
+                   ) -> list[str]:
+    """An article of up to ``max_chars`` is one passage (most laws: median ~100 characters). A
+    longer one is split at its paragraphs, which usually state separate rules (a paragraph
+    shorter than ``min_chars``, such as the lead-in 公文审核签发：, joins the next), and a paragraph
+    longer than ``max_chars`` between sentences, packed up to ``max_chars``."""
+    text = text.strip()
+    if len(text) <= max_chars:
+        return [f"{context}：{text}" if context else text]
+    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+    out: list[str] = []
+    carry = ""
+    for i, para in enumerate(paragraphs):
+        para = carry + para
+        carry = ""
+        if len(para) < min_chars and i < len(paragraphs) - 1:
+            carry = para + "\n"
             continue
-        if len(para) <= max_chars:
-            units.append((para, True))
-            continue
-        first = True
+        cur = ""
         for s in sentences(para) or [para]:
             while len(s) > max_chars:
-                units.append((s[:max_chars], first))
-                s, first = s[max_chars:], False
-            if s:
-                units.append((s, first))
-                first = False
-    out: list[str] = []
-    cur = ""
-    for unit, new_para in units:
-        if cur and len(cur) + len(unit) > max_chars:
+                if cur:
+                    out.append(cur)
+                    cur = ""
+                out.append(s[:max_chars])
+                s = s[max_chars:]
+            if cur and len(cur) + len(s) > max_chars:
+                out.append(cur)
+                cur = ""
+            cur += s
+        if cur:
             out.append(cur)
-            cur = ""
-        cur += ("\n" if cur and new_para else "") + unit
-    if cur or not out:
-        out.append(cur)
     prefix = f"{context}：" if context else ""
-    return [prefix + p for p in out]
+    return [prefix + p for p in out] or [prefix + text]
