@@ -7,7 +7,6 @@ or ``.govrule/``).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -212,8 +211,8 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     with _open(args) as st:
         try:
             if args.format == "table":
-                kind, _ = st.query_serialized(text, "json")
                 res = st.query(text)
+                kind = "ask" if isinstance(res, bool) else "graph" if res and isinstance(res[0], tuple) else "select"
             else:
                 kind, data = st.query_serialized(text, args.format)
         except SyntaxError as e:

@@ -14,7 +14,6 @@ import argparse
 import platform
 import statistics
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,18 +25,8 @@ from graph import align as al  # noqa: E402
 from graph.compare import compare, write_comparison  # noqa: E402
 from ingest.pipeline import parse_paths  # noqa: E402
 
-TARBALL = ROOT.parent / "shared" / "corpora" / "lawrefbook-laws.tar.xz"
-
-
-def corpus_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    target = Path("/tmp/lawrefbook")
-    if not any(target.rglob("*.md")):
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(TARBALL) as tar:
-            tar.extractall(target, filter="data")
-    return target
+sys.path.insert(0, str(ROOT / "bench"))
+from ingest_corpus import corpus_dir  # noqa: E402
 
 
 def find(root: Path, name: str) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import threading
 from pathlib import Path
 
@@ -112,6 +111,3 @@ mark.hit{background:#fde68a;} mark.prohibition{background:#fecaca;} mark.permiss
 def style() -> None:
     st.markdown(STYLE, unsafe_allow_html=True)
 
-
-def slug(s: str) -> str:
-    return re.sub(r"[^\w]+", "_", s)[:60] or "export"
