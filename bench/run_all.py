@@ -18,6 +18,10 @@ BENCHES = {
     "ingest": ["bench/ingest_corpus.py", "--runs", "3", "--workers", "2"],
     "extract": ["bench/extract_quality.py"],
     "graph": ["bench/graph_build.py", "--shacl"],
+    "search": ["bench/search_quality.py"],
+    "search_scale": ["bench/search_scale.py", "--files", "200"],
+    "align": ["bench/align_quality.py"],
+    "align_scale": ["bench/align_scale.py"],
     "fuzz": ["bench/fuzz.py", "--examples", "1500"],
 }
 MARK = "<!-- bench:{} -->"
