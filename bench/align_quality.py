@@ -12,7 +12,8 @@ predicted article pairs of each document pair are compared with the hand-annotat
 - **strong graded**: precision and recall of the pairs predicted ``strong`` against the gold
   strong pairs (the grade must agree too).
 
-The ablations show what each signal brings (same thresholds).
+A table shows how many pairs each selection rule (``graph.align.RULES``) keeps and how many
+of them the gold confirms; the ablations show what each signal brings (same thresholds).
 
     python bench/align_quality.py [--cache DIR] [-v]
 """
@@ -125,6 +126,18 @@ def run(cache: str | Path | None = DEFAULT_CACHE, verbose: bool = False) -> str:
     out.append(f"Targets: all pairs precision ≥ 0.9 and recall ≥ 0.85. Reached: precision {tot['precision']:.3f} "
                f"({'met' if tot['precision'] >= 0.9 else 'not met'}), recall {tot['recall']:.3f} "
                f"({'met' if tot['recall'] >= 0.85 else 'not met'}).")
+
+    # what each selection rule keeps (graph.align.RULES), and how much of it the gold confirms
+    keys = {(k[2], k[3], k[0], k[1]): k for k in gold}
+    per_rule: dict[str, list[int]] = {r: [0, 0] for r in al.RULES}
+    for x in result:
+        k = _key(x)
+        per_rule.setdefault(x.evidence.rule, [0, 0])
+        per_rule[x.evidence.rule][0] += 1
+        per_rule[x.evidence.rule][1] += (k in gold or k in keys)
+    out += ["", "| rule | pairs kept | in the gold | precision |", "|---|---|---|---|"]
+    for r, (n, ok) in per_rule.items():
+        out.append(f"| {r} | {n} | {ok} | {ok / n:.3f} |" if n else f"| {r} | 0 | 0 | — |")
 
     # ablations, same thresholds
     abl = [("lexical + structure only (no embeddings)", dict()),

@@ -23,16 +23,30 @@ How a pair is scored (every signal measured on the seed work rules, ``bench/alig
   diagonal neighbours also match (documents tend to treat matters in the same order);
 - **boilerplate**: generic final provisions (施行日期, 解释, 适用范围, 制定依据) pair only with
   the same kind of provision — two 施行日期 articles are the same matter (and a strong pair),
-  a 施行日期 article and anything else are not.
+  a 施行日期 article and anything else are not; an article that is mostly political formulae
+  (讲政治, 四个意识…) keeps only its mutual best;
+- **siblings**: two articles that each define a different member of one family of distinctive
+  terms (全体会议 / 常务会议 / 专题会议 / 区长办公会议: same last two characters) do not pair,
+  however alike their texts read — the defining term is named in the first sentence and
+  repeated, and the other article does not dwell on it (``siblings``).
 
-Selection (``_select``): a mutual best pair is kept above ``partial``. When the best of
-article i is j but j prefers i2, (i, j) is kept when it nearly matches (i2, j) or when i
-explains some sentence of j better than i2 does — a matter one document splits over several
-articles. A pair that is neither's best is kept only with a high score, close to both bests,
-and complementing them. That sentence-level complementarity is what separates a split
-matter from a sibling article (全体会议 vs 常务会议, whose texts are nearly the same). A pair
-is ``strong`` when it is a mutual best above ``strong_mutual``, or a one-sided best above
-``strong``; every other kept pair is ``partial``.
+Selection (``_select``; ``Evidence.rule`` records which rule kept a pair):
+
+- ``mutual``: a mutual best pair above ``partial``;
+- ``one-sided``: i's best is j but j prefers i2 — kept when it nearly matches (i2, j) or when i
+  explains some sentence of j better than i2 does (a matter one document splits over several
+  articles);
+- ``list``: an article that opens with a short topic (严格市场监管，…) that the other article
+  lists as an item (…经济调节、市场监管、社会管理…), in corresponding chapters or as a best;
+  ``run``: the articles between two such elaborations of one list article;
+- ``top-two``: each is the other's first or second choice with a high score, unless the pair
+  crosses two nearby parallel pairs (i ↔ j', i' ↔ j in the other order: siblings of each
+  other's counterparts);
+- ``complement``: neither's best, but near one best and explaining a sentence of the other
+  article that its best counterpart does not.
+
+A pair is ``strong`` when it is a mutual best above ``strong_mutual``, or a one-sided best
+above ``strong``; every other kept pair is ``partial``.
 
 This module does not import ``search``: give it ``vectors`` ({(doc key, ordinal) or article
 IRI: vector}) or an ``embed(texts) -> np.ndarray`` callable; with neither, it aligns on
@@ -62,6 +76,8 @@ from . import ontology as ont
 METHOD = "govrule-align/1"
 ALIGNMENTS_GRAPH = ont.ALIGNMENTS_GRAPH  # the named graph of the alignment triples
 MATTERS = URIRef(ont.ID + "alignment/matters")  # skos:ConceptScheme of the aligned matters (topics)
+# the selection rules, in the order ``_select`` applies them (``Evidence.rule``)
+RULES = ("mutual", "one-sided", "list", "run", "top-two", "complement")
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -79,9 +95,13 @@ class AlignParams:
     partial: float = 0.35  # minimum raw score of a mutual best pair
     side: float = 0.25  # minimum raw score of a pair that is the best of only one of its articles
     side_ratio: float = 0.7  # …kept without complementing when it reaches this share of the rival's
-    extra: float = 0.8  # minimum raw score of a pair that is neither article's best
-    ratio: float = 0.55  # …which must also reach this share of both bests
-    extra_both: bool = False  # …and complement both bests
+    list_chapter: float = 0.3  # a listed item ↔ its elaboration: minimum chapter affinity (else a best)
+    list_df: float = 0.04  # …sharing a run found in at most this share of the two documents' articles
+    run_gap: int = 3  # articles between two elaborations of one list article (this far apart) elaborate it too
+    top2: float = 1.2  # minimum raw score of a pair whose articles are each other's first or second choice
+    cross_span: int = 2  # …unless it crosses two parallel pairs at most this many articles away
+    extra: float = 1.0  # minimum raw score of a pair that is neither article's best
+    ratio: float = 0.55  # …which must reach this share of one best and complement the other
     max_links: int = 4  # …and be among the top of its row
     strong_mutual: float = 1.2  # minimum raw score of a strong mutual best pair
     strong: float = 1.6  # minimum raw score of a strong pair that is the best of one article only
@@ -136,6 +156,7 @@ class Evidence:
     chapters: tuple[str | None, str | None] = (None, None)
     best_of: str = ""  # "both", "a", "b" or "" — whose best counterpart this is
     provision: str | None = None  # generic final provision kind shared by both, if any
+    rule: str = ""  # which selection rule kept the pair (``RULES``)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -236,6 +257,12 @@ class AlignmentSet:
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NON_CJK = re.compile(r"[^\u3400-\u9fff]+")
 _SENT = re.compile(r"(?<=[。；;！？!?\n])")
+
+
+def _cjk_len(s: str) -> int:
+    return len(_CJK.findall(s))
+
+
 _CHAPTER_NO = re.compile(r"^\s*第[零〇一二两三四五六七八九十百千\d]+[编章节]\s*|^\s*[一二三四五六七八九十]+、\s*")
 
 # Generic final provisions: paired only with the same kind.
@@ -272,6 +299,15 @@ FORMULAE = re.compile("|".join([
 ]))
 
 
+FORMULAIC = 0.3  # share of an article's characters in political formulae from which it is boilerplate
+
+
+def formula_share(text: str) -> float:
+    """The share of an article's CJK characters that political formulae make up."""
+    n = _cjk_len(text)
+    return sum(_cjk_len(m.group()) for m in FORMULAE.finditer(text)) / n if n else 0.0
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams of the CJK runs, political formulae left out."""
     out: list[str] = []
@@ -301,6 +337,146 @@ def sentences(text: str, min_len: int = 12) -> list[str]:
 def chapter_core(chapter: str | None) -> str:
     """'第九章 会议制度' → '会议制度'."""
     return _CHAPTER_NO.sub("", chapter or "").strip()
+
+
+def sibling_families(word_counts: Sequence[Counter], max_df: float = 0.2) -> dict[str, frozenset[str]]:
+    """Families of sibling terms: distinctive words (three characters or more, in at most
+    ``max_df`` of the articles) that share their last two characters with another such word —
+    全体会议 / 常务会议 / 专题会议 / 区长办公会议, 业主大会 / 业主代表大会. Words found in most
+    articles (区政府) are the common subject, not a matter, so they make no family."""
+    df: Counter = Counter()
+    for ws in word_counts:
+        df.update(ws.keys())
+    cap = max(2, max_df * len(word_counts))
+    fam: dict[str, set[str]] = {}
+    for w, c in df.items():
+        if len(w) >= 3 and c <= cap:
+            fam.setdefault(w[-2:], set()).add(w)
+    return {h: frozenset(ms) for h, ms in fam.items() if len(ms) >= 2}
+
+
+def defining_terms(text: str, counts: Counter, families: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Per family, the member(s) an article is about: named in its first sentence and the most
+    repeated member, at least twice (区政府常务会议由区长、副区长组成…常务会议主要任务是…)."""
+    first = sentences(text)[0]
+    out: dict[str, frozenset[str]] = {}
+    for head, members in families.items():
+        c = {w: counts[w] for w in members if counts.get(w, 0) >= 2 and w in first}
+        if c:
+            top = max(c.values())
+            out[head] = frozenset(w for w, k in c.items() if k == top)
+    return out
+
+
+def siblings(da: Mapping[str, frozenset[str]], db: Mapping[str, frozenset[str]], ca: Counter, cb: Counter) -> bool:
+    """Do two articles define different members of one family (the 全体会议 article and the
+    常务会议 article)? Such articles read alike — same structure, same roles, same verbs — but
+    regulate different institutions, so overall similarity must not pair them. Not siblings
+    when one term contains the other (常委会 / 人大常委会) or when either article also
+    dwells on the other's term (at least half as often as on its own)."""
+    for head in da.keys() & db.keys():
+        ta, tb = da[head], db[head]
+        if any(x in y or y in x for x in ta for y in tb):
+            continue
+        if any(2 * cb.get(x, 0) >= ca[x] for x in ta) or any(2 * ca.get(y, 0) >= cb[y] for y in tb):
+            continue
+        return True
+    return False
+
+
+_ITEM_NO = re.compile(r"^\s*[（(][一二三四五六七八九十\d]+[)）]\s*")
+_CLAUSE = re.compile(r"[，,。；;：:！？!?\n]")
+_ITEM_START = re.compile(r"(?<=[。；;\n])|\s+(?=[（(][一二三四五六七八九十\d]+[)）])")
+_ITEM_TAIL = re.compile(r"等[\u3400-\u9fff]{0,6}$")
+_AND = re.compile(r"以及|和|及(?!时)")  # 及时 is no conjunction
+_NOT_TOPIC = re.compile(r"(?:的|时|前|后|期间|[日月年]内?)$")
+
+
+def heading(text: str, lo: int = 4, hi: int = 14) -> str | None:
+    """The short topic phrase an article opens with, when it does (严格市场监管，…; 坚持依法行政。…):
+    the first clause, numbering stripped, of ``lo`` to ``hi`` characters, unless it is a
+    condition or a time (…的，; …前六个月，)."""
+    first = _CLAUSE.split(_ITEM_NO.sub("", text.strip()), 1)[0].strip()
+    if _NOT_TOPIC.search(first):  # a condition or a time (业主出租房屋的，… / 合同期限届满前六个月，…)
+        return None
+    return first if lo <= _cjk_len(first) <= hi else None
+
+
+def list_items(text: str, max_len: int = 8) -> list[str]:
+    """Items of the enumerations an article makes: parts of a 、-list of three or more (split
+    again at 和/及, a trailing 等… dropped), runs of three or more short comma clauses (实行科学
+    民主决策，坚持依法行政，推进政务公开…) and the headings of numbered items (（一）坚持…。)."""
+    out: list[str] = []
+    for part in _ITEM_START.split(text):
+        s = (part or "").strip()
+        if not s:
+            continue
+        m = _ITEM_NO.match(s)
+        if m:
+            h = heading(s[m.end():])
+            if h and _cjk_len(h) <= max_len:
+                out.append(h)
+        clauses = [c for c in _CLAUSE.split(_ITEM_NO.sub("", s)) if c.strip()]
+        for c in clauses:
+            parts = c.split("、")
+            if len(parts) >= 3:
+                for x in parts:
+                    out += [y for y in _AND.split(_ITEM_TAIL.sub("", x)) if 2 <= _cjk_len(y) <= max_len]
+        run: list[str] = []
+        for c in clauses + [""]:
+            if 3 <= _cjk_len(c) <= max_len:
+                run.append(c)
+                continue
+            if len(run) >= 3:
+                out += run
+            run = []
+    return out
+
+
+def _common_run(a: str, b: str) -> str:
+    """The longest common substring of two short strings."""
+    best = ""
+    for i in range(len(a)):
+        for j in range(i + len(best) + 1, len(a) + 1):
+            if a[i:j] not in b:
+                break
+            best = a[i:j]
+    return best
+
+
+def listed_in(head: str | None, items: Sequence[str], rare: Callable[[str], bool] = lambda s: True,
+              min_len: int = 4, cover: float = 0.5) -> bool:
+    """Is the topic an article opens with one of the items another article lists (严格市场监管 ↔
+    …经济调节、市场监管、社会管理…)? A common run of ``min_len`` characters or more that covers
+    ``cover`` of the item and is ``rare`` (a matter, not a formula like 严格遵守 or the name of
+    an institution every other article mentions): the list article and its elaboration share a
+    matter (a partial pair)."""
+    if not head:
+        return False
+    for it in items:
+        c = _common_run(head, it)
+        if _cjk_len(c) >= min_len and _cjk_len(c) >= cover * _cjk_len(it) and not FORMULAE.search(c) and rare(c):
+            return True
+    return False
+
+
+def _listed_matrix(heads: Sequence[str | None], items: Sequence[Sequence[str]],
+                   rare: Callable[[str], bool]) -> np.ndarray:
+    """heads × item lists: ``listed_in`` for every pair, tried only where a heading and an item
+    share a bigram (an index over the items keeps this linear in practice)."""
+    out = np.zeros((len(heads), len(items)), dtype=bool)
+    index: dict[str, set[int]] = {}
+    for j, its in enumerate(items):
+        for it in its:
+            for b in bigrams(it):
+                index.setdefault(b, set()).add(j)
+    for i, h in enumerate(heads):
+        if not h:
+            continue
+        cand = set().union(*(index.get(b, ()) for b in set(bigrams(h))))
+        for j in cand:
+            out[i, j] = listed_in(h, items[j], rare)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -411,6 +587,10 @@ class _DocData:
     word_sets: list[Counter]
     chapters: list[str]  # chapter core titles
     provisions: list[str | None]
+    defining: list[dict[str, frozenset[str]]]  # sibling family head → the article's defining term(s)
+    headings: list[str | None]  # the short topic phrase an article opens with (坚持依法行政。)
+    formulaic: list[bool]  # mostly political formulae (讲政治, 四个意识…): pairs only as a mutual best
+    items: list[list[str]]  # items of the enumerations an article makes (经济调节、市场监管、社会管理…)
     vec: np.ndarray | None = None  # article embeddings
     seg_vec: np.ndarray | None = None  # sentence embeddings
 
@@ -425,6 +605,7 @@ def _prepare(docs: Sequence[Document], vectors: Mapping | None, embed: Embed | N
     texts_all = [a.text for d in docs for a in d.articles]
     tf = _Tfidf([bigrams(t) for t in texts_all])  # IDF over every article of every document
     words_all = [Counter(words(t)) for t in texts_all]
+    families = sibling_families(words_all)
     out: list[_DocData] = []
     k = 0
     for d in docs:
@@ -437,7 +618,10 @@ def _prepare(docs: Sequence[Document], vectors: Mapping | None, embed: Embed | N
             seg_owner=np.array([i for i, ss in enumerate(segs) for _ in ss], dtype=np.int64),
             seg_lex=[tf.vector(bigrams(s)) for s in flat], word_sets=words_all[k:k + len(texts)],
             chapters=[chapter_core(a.chapter) for a in d.articles],
-            provisions=[provision_kind(t) for t in texts]))
+            provisions=[provision_kind(t) for t in texts],
+            defining=[defining_terms(t, ws, families) for t, ws in zip(texts, words_all[k:k + len(texts)])],
+            headings=[heading(t) for t in texts], items=[list_items(t) for t in texts],
+            formulaic=[formula_share(t) >= FORMULAIC for t in texts]))
         k += len(texts)
 
     # article vectors: the given ones, the rest (and the sentences) embedded in one batch
@@ -487,7 +671,10 @@ class _PairFeatures:
     sent_lex: np.ndarray  # sentence × sentence lexical cosines
     sent_sem: np.ndarray | None  # sentence × sentence rescaled embedding cosines
     same_kind: np.ndarray  # both are the same generic final provision
-    provision_ok: np.ndarray  # not (one generic provision, one not / two different kinds)
+    provision_ok: np.ndarray  # not (one generic provision, one not / two different kinds) nor siblings
+    siblings: np.ndarray  # each defines a different member of one family (全体会议 vs 常务会议)
+    listed: np.ndarray  # one opens with a topic that the other lists as an item (list ↔ elaboration)
+    lists_b: np.ndarray  # …the article of B being the list
 
 
 @dataclass
@@ -500,6 +687,9 @@ class _PairScores:
     sup_a: np.ndarray  # article of B × sentence of A
     owner_a: np.ndarray
     owner_b: np.ndarray
+    formulaic: np.ndarray | None = None  # either article is mostly political formulae
+    chapters_a: list[str] = field(default_factory=list)
+    chapters_b: list[str] = field(default_factory=list)
 
 
 def _pair_features(A: _DocData, B: _DocData, p: AlignParams) -> _PairFeatures:
@@ -518,7 +708,21 @@ def _pair_features(A: _DocData, B: _DocData, p: AlignParams) -> _PairFeatures:
     same = (pa[:, None] == pb[None, :]) & (pa[:, None] != "")
     one = (pa[:, None] != "") ^ (pb[None, :] != "")
     differ = (pa[:, None] != "") & (pb[None, :] != "") & ~same
-    return _PairFeatures(lex, seg, sem, sem_seg, sent_lex, sent_sem, same, ~(one | differ))
+    sib = np.zeros((n, m), dtype=bool)
+    for i, da in enumerate(A.defining):
+        if da:
+            for j, db in enumerate(B.defining):
+                sib[i, j] = bool(db) and siblings(da, db, A.word_sets[i], B.word_sets[j])
+    texts = A.texts + B.texts
+    cap = max(2.0, p.list_df * len(texts))
+
+    @lru_cache(maxsize=None)
+    def rare(c: str) -> bool:
+        return sum(c in t for t in texts) <= cap
+
+    lists_b = _listed_matrix(A.headings, B.items, rare)
+    listed = lists_b | _listed_matrix(B.headings, A.items, rare).T
+    return _PairFeatures(lex, seg, sem, sem_seg, sent_lex, sent_sem, same, ~(one | differ | sib), sib, listed, lists_b)
 
 
 def _pair_scores(A: _DocData, B: _DocData, p: AlignParams, f: _PairFeatures | None = None) -> _PairScores:
@@ -547,7 +751,9 @@ def _pair_scores(A: _DocData, B: _DocData, p: AlignParams, f: _PairFeatures | No
     sup_a = np.full((m, z.shape[0]), -np.inf, dtype=np.float32)
     np.maximum.at(sup_a, B.seg_owner, z.T)
     return _PairScores(score=score.astype(np.float32), feats=f, chapter=chapter, order=order,
-                       sup_b=sup_b, sup_a=sup_a, owner_a=A.seg_owner, owner_b=B.seg_owner)
+                       sup_b=sup_b, sup_a=sup_a, owner_a=A.seg_owner, owner_b=B.seg_owner,
+                       chapters_a=A.chapters, chapters_b=B.chapters,
+                       formulaic=np.array(A.formulaic)[:, None] | np.array(B.formulaic)[None, :])
 
 
 def _chapter_affinity(A: _DocData, B: _DocData, base: np.ndarray) -> np.ndarray:
@@ -629,13 +835,14 @@ def _complements(sup: np.ndarray, owner: np.ndarray, x: int, y: int, rival: int,
 
 
 def _select(ps: _PairScores, p: AlignParams) -> dict[tuple[int, int], str]:
-    """{(i, j): best_of} — the pairs kept and whose best counterpart each is ("both", "a": the
-    best of article i, "b": the best of article j, "": neither).
+    """{(i, j): rule} — the pairs kept and the rule that kept each (see ``RULES``).
 
-    A mutual best pair is kept above ``partial``. A one-sided best (i's best is j, but j prefers
-    i2) is kept when i explains a part of j that i2 does not (a matter one document splits
-    over several articles); a pair that is neither's best must also clear ``extra`` and
-    ``ratio`` × both bests and complement both bests."""
+    In order: mutual bests above ``partial``; one-sided bests (i's best is j, but j prefers i2)
+    that come near the rival or explain a sentence of j that i2 does not; an article opening
+    with an item another article lists (and the articles between two such elaborations); mutual
+    top-two pairs above ``top2`` that do not cross two nearby parallel pairs; pairs that are
+    neither's best but come near one best and explain a sentence that the other best does not.
+    An article that is mostly political formulae keeps only its mutual best."""
     S = ps.score
     n, m = S.shape
     keep: dict[tuple[int, int], str] = {}
@@ -649,10 +856,10 @@ def _select(ps: _PairScores, p: AlignParams) -> dict[tuple[int, int], str]:
             continue
         i2 = int(col_best[j])
         if i2 == i:
-            keep[(i, j)] = "both"
+            keep[(i, j)] = "mutual"
         elif S[i, j] >= p.side and (S[i, j] >= p.side_ratio * S[i2, j]
                                     or _complements(ps.sup_b, ps.owner_b, i, j, i2, p)):
-            keep[(i, j)] = "a"
+            keep[(i, j)] = "one-sided"
     for j in range(m):
         i = int(col_best[j])
         if S[i, j] < p.partial or (i, j) in keep:
@@ -660,27 +867,93 @@ def _select(ps: _PairScores, p: AlignParams) -> dict[tuple[int, int], str]:
         j2 = int(row_best[i])
         if S[i, j] >= p.side and (S[i, j] >= p.side_ratio * S[i, j2]
                                   or _complements(ps.sup_a, ps.owner_a, j, i, j2, p)):
-            keep[(i, j)] = "b"
+            keep[(i, j)] = "one-sided"
+    # list ↔ elaboration: the list article of each pair, for the runs below
+    lists: dict[tuple[int, int], str] = {}
+    for i, j in zip(*np.nonzero(ps.feats.listed & ps.feats.provision_ok & (S >= p.partial))):
+        i, j = int(i), int(j)
+        if ps.chapter[i, j] >= p.list_chapter or row_best[i] == j or col_best[j] == i:
+            keep.setdefault((i, j), "list")
+            lists[(i, j)] = "b" if ps.feats.lists_b[i, j] else "a"
+    _fill_runs(keep, lists, S, ps.chapters_a, ps.chapters_b, p)
+    # mutual top two: one document splits a matter that the other treats in one article
+    best_a, best_b = _best_partners(keep, S)
+    top_r = np.argsort(-S, 1, kind="stable")[:, :2]
+    top_c = np.argsort(-S, 0, kind="stable")[:2, :]
     for i in range(n):
-        order = np.argsort(-S[i], kind="stable")[1:p.max_links]
-        for j in order:
-            j = int(j)
+        for j in map(int, top_r[i]):
+            if (i, j) not in keep and S[i, j] >= p.top2 and i in top_c[:, j] and ps.feats.provision_ok[i, j] \
+                    and not _crossing(i, j, best_a, best_b, p.cross_span):
+                keep[(i, j)] = "top-two"
+    # neither's best: near one best, and explaining a sentence that the other best does not
+    for i in range(n):
+        for j in map(int, np.argsort(-S[i], kind="stable")[1:p.max_links]):
             if (i, j) in keep or S[i, j] < p.extra:
                 continue
             jb, ib = int(row_best[i]), int(col_best[j])
-            if S[i, j] < p.ratio * S[i, jb] or S[i, j] < p.ratio * S[ib, j]:
-                continue
-            ca = _complements(ps.sup_a, ps.owner_a, j, i, jb, p, p.comp_margin_extra)
-            cb = _complements(ps.sup_b, ps.owner_b, i, j, ib, p, p.comp_margin_extra)
-            if (ca and cb) if p.extra_both else (ca or cb):
-                keep[(i, j)] = ""
+            near_row, near_col = S[i, j] >= p.ratio * S[i, jb], S[i, j] >= p.ratio * S[ib, j]
+            ca = near_col and _complements(ps.sup_a, ps.owner_a, j, i, jb, p, p.comp_margin_extra)
+            cb = near_row and _complements(ps.sup_b, ps.owner_b, i, j, ib, p, p.comp_margin_extra)
+            if ca or cb:
+                keep[(i, j)] = "complement"
+    if ps.formulaic is not None:
+        keep = {k: rule for k, rule in keep.items() if rule == "mutual" or not ps.formulaic[k]}
     return keep
 
 
-def grade_of(raw: float, best_of: str, p: AlignParams) -> str:
+def _best_partners(keep: Mapping[tuple[int, int], str], S: np.ndarray) -> tuple[dict[int, int], dict[int, int]]:
+    """Each article's highest-scoring kept counterpart, on either side."""
+    pa: dict[int, int] = {}
+    pb: dict[int, int] = {}
+    for (i, j) in keep:
+        if i not in pa or S[i, j] > S[i, pa[i]]:
+            pa[i] = j
+        if j not in pb or S[i, j] > S[pb[j], j]:
+            pb[j] = i
+    return pa, pb
+
+
+def _crossing(i: int, j: int, best_a: Mapping[int, int], best_b: Mapping[int, int], span: int) -> bool:
+    """Would (i, j) cross two nearby parallel pairs — i ↔ j' and i' ↔ j, with j' near j and i'
+    near i on the other side? Then i and j are siblings of each other's counterparts (人大监督 ↔
+    司法监督), not one matter: documents treat matters in the same order."""
+    jp, ip = best_a.get(i), best_b.get(j)
+    if jp is None or ip is None or jp == j or ip == i:
+        return False
+    return abs(jp - j) <= span and abs(ip - i) <= span and (jp - j) * (ip - i) < 0
+
+
+def _fill_runs(keep: dict[tuple[int, int], str], lists: Mapping[tuple[int, int], str], S: np.ndarray,
+               ch_a: Sequence[str], ch_b: Sequence[str], p: AlignParams) -> None:
+    """A list article and the run of consecutive articles that elaborate its items: when
+    articles i1 < i < i2 of one chapter lie between two partners of an article j that lists
+    (``lists``: "a" or "b", the side of the list article; at most ``run_gap`` apart), i
+    elaborates an item of j too (above ``partial``), though its opening words need not repeat
+    the item (切实保障和改善民生 for 公共服务)."""
+    for side in ("a", "b"):
+        listing = {(j if side == "b" else i) for (i, j), s in lists.items() if s == side}
+        partners: dict[int, list[int]] = {}
+        for (i, j) in keep:
+            lst, other = (j, i) if side == "b" else (i, j)
+            if lst in listing:
+                partners.setdefault(lst, []).append(other)
+        chs = ch_a if side == "b" else ch_b
+        for lst, others in partners.items():
+            others = sorted(others)
+            for o1, o2 in zip(others, others[1:]):
+                if o2 - o1 < 2 or o2 - o1 > p.run_gap or chs[o1] != chs[o2]:
+                    continue
+                for o in range(o1 + 1, o2):
+                    key = (o, lst) if side == "b" else (lst, o)
+                    if key not in keep and S[key] >= p.partial:
+                        keep[key] = "run"
+
+
+def grade_of(raw: float, rule: str, p: AlignParams) -> str:
     """``strong`` for a mutual best pair above ``strong_mutual`` or a one-sided best above
-    ``strong`` (a split matter: each part parallels one article); ``partial`` otherwise."""
-    if best_of == "both" and raw >= p.strong_mutual or best_of in ("a", "b") and raw >= p.strong:
+    ``strong`` (a split matter: each part parallels one article); ``partial`` otherwise —
+    every other rule finds an overlapping subject, not parallel content."""
+    if rule == "mutual" and raw >= p.strong_mutual or rule == "one-sided" and raw >= p.strong:
         return "strong"
     return "partial"
 
@@ -765,20 +1038,23 @@ def align(documents: Sequence[Document], vectors: Mapping | None = None, embed: 
             A, B = data[x], data[y]
             ps = _pair_scores(A, B, p)
             keep = _select(ps, p)
+            row_best, col_best = ps.score.argmax(1), ps.score.argmax(0)
             linked_a, linked_b = set(), set()
-            for (i, j), who in sorted(keep.items()):
+            for (i, j), rule in sorted(keep.items()):
                 s = calibrate(float(ps.score[i, j]))
                 if s < min_score:
                     continue
                 raw = float(ps.score[i, j])
-                grade = grade_of(raw, who, p)
+                grade = grade_of(raw, rule, p)
+                who = ("both" if col_best[j] == i else "a") if row_best[i] == j else ("b" if col_best[j] == i else "")
                 kind = A.provisions[i] if A.provisions[i] and A.provisions[i] == B.provisions[j] else None
                 f = ps.feats
                 ev = Evidence(lexical=float(f.lex[i, j]), sentence=float(f.seg[i, j]),
                               semantic=None if f.sem is None else float(f.sem[i, j]),
                               chapter=float(ps.chapter[i, j]), order=float(ps.order[i, j]),
                               shared_terms=shared_terms(A.word_sets[i], B.word_sets[j], idf),
-                              chapters=(A.refs[i].chapter, B.refs[j].chapter), best_of=who, provision=kind)
+                              chapters=(A.refs[i].chapter, B.refs[j].chapter), best_of=who, provision=kind,
+                              rule=rule)
                 topic = PROVISION_NAMES[kind] if kind else topic_of(
                     [A.word_sets[i], B.word_sets[j]], idf, [A.chapters[i], B.chapters[j]])
                 out.append(Alignment(A.refs[i], B.refs[j], s, grade, topic, ev, method))
