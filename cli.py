@@ -348,9 +348,11 @@ def cmd_app(args: argparse.Namespace) -> int:
             return rc
     app = Path(__file__).resolve().parent / "app.py"
     env = {**os.environ, "GOVRULE_STORE": str(Path(args.store).resolve())}
+    # no file watcher: it would put inotify watches on the whole checkout (.venv included) and
+    # rescan it on every burst of file events, competing with the app for the CPU
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
            "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
+           "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     print(f"GovRule app on http://{args.host}:{args.port}", file=sys.stderr)
     sys.stderr.flush()
     os.execve(sys.executable, cmd, env)  # become the server: a signal to us reaches it

@@ -23,6 +23,7 @@ BENCHES = {
     "align": ["bench/align_quality.py"],
     "align_scale": ["bench/align_scale.py"],
     "fuzz": ["bench/fuzz.py", "--examples", "1500"],
+    "app_latency": ["bench/app_latency.py", "--queries", "20", "--modes", "hybrid", "lexical", "semantic"],
 }
 MARK = "<!-- bench:{} -->"
 HEAD = ("# Benchmarks\n\nWritten by `python bench/run_all.py` (or `make bench`); each section names the "

@@ -483,6 +483,12 @@ def _html_runs(runs: list[tuple[str, str]]) -> str:
 def _html_cell(es: list[Entry]) -> str:
     if not es:
         return '<td class="none">—</td>'
+    return "<td>" + entries_html(es) + "</td>"
+
+
+def entries_html(es: list[Entry]) -> str:
+    """One cell's articles as HTML (reference line, text with its redline or marked passage,
+    facts), for pages that lay out the cells themselves."""
     parts = []
     for e in es:
         grade = "" if e.grade in ("reference", "specific") else \
@@ -491,7 +497,7 @@ def _html_cell(es: list[Entry]) -> str:
         facts = ("<ul class=\"facts\">" + "".join(f"<li>{html.escape(f)}</li>" for f in e.facts) + "</ul>") if e.facts else ""
         parts.append(f'<div class="art"><div class="ref">{html.escape(e.heading)}{grade}</div>'
                      f'<div class="text">{body}</div>{facts}</div>')
-    return "<td>" + "".join(parts) + "</td>"
+    return "".join(parts)
 
 
 _CSS = """
@@ -508,20 +514,43 @@ mark{background:#fff3b0} .grade{font-weight:normal;font-size:11px;padding:0 4px;
 """
 
 
+def table_html(c: Comparison, css_class: str | None = None) -> str:
+    """The comparison as one HTML ``<table>`` (no page around it), for embedding in a page."""
+    head = "".join(f'<th class="{cls}">{html.escape(h)}</th>'
+                   for h, cls in zip(c.header(), ["topic", "grade"] + ["doc"] * len(c.columns)))
+    rows = []
+    for r in c.rows:
+        cells = "".join(_html_cell(r.cells.get(col.key, [])) for col in c.columns)
+        rows.append(f"<tr class=\"{r.kind}\"><th scope=\"row\">{html.escape(r.topic)}</th>"
+                    f"<td>{html.escape(_grade_summary(r, c.reference))}</td>{cells}</tr>")
+    cls = f' class="{css_class}"' if css_class else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def grade_summary(row: Row, reference: str) -> str:
+    """How a row's counterparts match its reference article: 强, 部分, 强/部分, 仅此文件, …"""
+    return _grade_summary(row, reference)
+
+
+def time_facts(c: Comparison) -> list[dict]:
+    """The rows that set deadlines or frequencies, with only those facts per document:
+    [{"topic", "cells": {doc key: ["期限：…", "频次：…"]}}] — the per-district view of time limits."""
+    prefixes = tuple(f"{k}：" for k in KIND_ZH.values())
+    out = []
+    for r in c.rows:
+        cells = {col.key: [f for e in r.cells.get(col.key, []) for f in e.facts if f.startswith(prefixes)]
+                 for col in c.columns}
+        if any(cells.values()):
+            out.append({"topic": r.topic, "cells": cells})
+    return out
+
+
 def to_html(comps: Sequence[Comparison]) -> str:
     body = []
     for c in comps:
-        head = "".join(f'<th class="{cls}">{html.escape(h)}</th>'
-                       for h, cls in zip(c.header(), ["topic", "grade"] + ["doc"] * len(c.columns)))
-        rows = []
-        for r in c.rows:
-            cells = "".join(_html_cell(r.cells.get(col.key, [])) for col in c.columns)
-            rows.append(f"<tr class=\"{r.kind}\"><th scope=\"row\">{html.escape(r.topic)}</th>"
-                        f"<td>{html.escape(_grade_summary(r, c.reference))}</td>{cells}</tr>")
         legend = f"<p>{LEGEND_HTML}</p>"
         meth = f"<p>对应方法：{html.escape(c.method)}</p>" if c.method else ""
-        body.append(f"<h2>{html.escape(c.title)}</h2>{legend}{meth}<table><thead><tr>{head}</tr></thead>"
-                    f"<tbody>{''.join(rows)}</tbody></table>")
+        body.append(f"<h2>{html.escape(c.title)}</h2>{legend}{meth}{table_html(c)}")
     title = html.escape(comps[0].title if comps else "条款对照")
     return (f"<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{title}</title>"
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")

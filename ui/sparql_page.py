@@ -1,49 +1,65 @@
-"""SPARQL 查询: the example library, an editor, results as a table, CSV/JSON download.
-Read-only (pyoxigraph's query() refuses updates), with a time limit and a row limit."""
+"""SPARQL 查询: the example library, an editor, results as a table, CSV/JSON download. Read-only
+(the query runs in a child process on a read-only handle, updates are refused), with a time
+limit that stops the query and a row limit."""
 import json
 
 import pandas as pd
 import streamlit as st
 
 from graph.library import load_queries
-from ui.common import ROW_LIMIT, TIME_LIMIT_S, get_store, run_with_limit
+from graph.ontology import PREFIXES
+from ui.common import get_store, store_dir
+from ui.sparql_worker import QueryError, run_query
+
+ROW_MAX, ROW_DEFAULT = 10_000, 1000
+TIME_MAX, TIME_DEFAULT = 120, 20
+OWN = "（自己写 Write your own）"
+ERROR_ZH = {"syntax": "语法错误 Syntax error", "runtime": "执行错误 Evaluation error", "read-only": "只读 Read-only"}
+
+
+def compact(value):
+    """gr:Article for https://govrule.org/ontology#Article: tables read better with prefixes."""
+    if isinstance(value, str):
+        for p, iri in PREFIXES.items():
+            if value.startswith(iri) and len(value) > len(iri):
+                return f"{p}:{value[len(iri):]}"
+    return value
+
 
 st.header("SPARQL 查询")
 store = get_store()
 if store is not None:
     library = load_queries()
-    names = ["（自己写 Write your own）"] + list(library)
-    pick = st.selectbox("示例查询 Example query", names, format_func=lambda n: library[n].title if n in library else n)
+    pick = st.selectbox("示例查询 Example query", [OWN] + list(library),
+                        format_func=lambda n: f"{library[n].title}（{n}）" if n in library else n)
     if pick in library:
         st.caption(library[pick].description)
     default = library[pick].sparql if pick in library else "SELECT ?title WHERE { ?d a gr:Document ; eli:title ?title }"
-    text = st.text_area("查询 Query", value=default, height=260, key=f"q_{pick}",
-                        help="gr eli skos time prov rdf rdfs owl xsd 前缀已预先声明 (prefixes are predeclared)")
-    limit = st.number_input("最多行数 Row limit", 1, ROW_LIMIT, 1000)
+    text = st.text_area("查询 Query", value=default, height=280, key=f"q_{pick}",
+                        help="gr eli skos time prov dcterms owl rdf rdfs xsd 前缀已预先声明 (prefixes are predeclared)")
+    c1, c2, c3 = st.columns([1, 1, 2])
+    limit = c1.number_input("最多行数 Row limit", 1, ROW_MAX, ROW_DEFAULT, step=100)
+    seconds = c2.number_input("时间上限（秒）Time limit (s)", 1, TIME_MAX, TIME_DEFAULT)
+    c3.caption(f"只读：查询在只读的独立进程中运行，超时即停止。Read-only: the query runs in a separate read-only "
+               f"process and is stopped at the time limit (at most {TIME_MAX} s, {ROW_MAX} rows).")
     if st.button("运行 Run", type="primary"):
         try:
-            res = run_with_limit(store.query, text)
-        except SyntaxError as e:
-            st.error(f"语法错误 Syntax error: {e}")
+            with st.spinner("查询中 Running …"):
+                res = run_query(store_dir(), text, PREFIXES, int(limit), float(seconds))
+        except QueryError as e:
+            st.error(f"{ERROR_ZH.get(e.kind, e.kind)}: {e}")
         except TimeoutError as e:
-            st.error(str(e))
-        except OSError as e:
-            st.error(f"执行错误 Evaluation error: {e}")
+            st.error(f"超时 Time limit: {e}")
         else:
-            if isinstance(res, bool):
-                st.success(f"ASK → {'true' if res else 'false'}")
+            if res.kind == "ask":
+                st.success(f"ASK → {'true' if res.boolean else 'false'}")
             else:
-                if res and isinstance(res[0], tuple):
-                    rows = [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in res]
-                else:
-                    rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in res]
-                shown = rows[: int(limit)]
-                st.caption(f"{len(rows)} 行 rows" + (f"，显示前 {len(shown)} 行 (first {len(shown)} shown)"
-                                                    if len(shown) < len(rows) else ""))
-                df = pd.DataFrame(shown)
-                st.dataframe(df, width="stretch", hide_index=True)
-                c1, c2 = st.columns(2)
-                c1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), "results.csv", "text/csv")
-                c2.download_button("下载 JSON", json.dumps(shown, ensure_ascii=False, indent=1).encode(),
-                                   "results.json", "application/json")
-    st.caption(f"只读；每次查询最长 {TIME_LIMIT_S:.0f} 秒。Read-only; {TIME_LIMIT_S:.0f} s per query.")
+                rows = res.values()
+                st.caption(f"{len(rows)} 行 rows" + ("（已达上限，其余未显示 row limit reached, more rows not shown）"
+                                                     if res.truncated else "") + f" · {res.seconds:.2f} s")
+                df = pd.DataFrame(rows, columns=res.vars)
+                st.dataframe(df.map(compact), width="stretch", hide_index=True)
+                d1, d2, _ = st.columns([1, 1, 4])
+                d1.download_button("下载 CSV", df.to_csv(index=False).encode("utf-8-sig"), "results.csv", "text/csv")
+                d2.download_button("下载 JSON", json.dumps(res.results_json(), ensure_ascii=False, indent=1).encode(),
+                                   "results.json", "application/sparql-results+json")
