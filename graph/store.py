@@ -33,7 +33,7 @@ from .convert import document_triples, entity_triples, make_context, ontology_tr
 from .ontology import ENTITIES_GRAPH, GR, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_GRAPH, SPECIAL_GRAPHS
 from .reason import infer
 from .roles import default_taxonomy
-from .terms import from_ox, nt_line, to_ox
+from .terms import from_ox, nt_line, plain, to_ox
 
 # part of every fingerprint; the mapping code's own source is hashed too (``code_fingerprint``)
 MAPPING_VERSION = "1"
@@ -73,6 +73,13 @@ class GraphStore:
             return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in res]
         names = [v.value for v in res.variables]
         return [{n: from_ox(sol[n]) for n in names} for sol in res]
+
+    def query_plain(self, sparql: str) -> list[dict]:
+        """SELECT → list of {variable: plain Python value or None} (see ``terms.plain``): for
+        code that reads many rows and needs values, not RDF terms."""
+        res = self.ox.query(ont.sparql_prefixes() + sparql, use_default_graph_as_union=True)
+        names = [v.value for v in res.variables]
+        return [{n: plain(sol[n]) for n in names} for sol in res]
 
     def query_serialized(self, sparql: str, fmt: str = "json") -> tuple[str, bytes]:
         """Run a query and serialise its results in a standard format: SELECT/ASK as SPARQL

@@ -61,3 +61,49 @@ def from_ox(term):
     if isinstance(term, ox.DefaultGraph):
         return None
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+class LangString(str):
+    """A plain string that remembers its language tag (for labels read as Python values)."""
+
+    language: str | None = None
+
+    def __new__(cls, value: str, language: str | None):
+        s = super().__new__(cls, value)
+        s.language = language
+        return s
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = {_XSD + n for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+_NUMBERS = {_XSD + n for n in ("decimal", "double", "float")}
+
+
+def plain(term):
+    """A pyoxigraph term as a plain Python value: IRIs as ``str``, numbers and booleans as
+    ``int``/``float``/``bool``, language-tagged strings as ``LangString``, other literals as
+    ``str``. Several times cheaper than rdflib terms, which matters for rows by the 100,000."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return LangString(term.value, term.language)
+        dt = term.datatype.value
+        try:
+            if dt in _INTEGERS:
+                return int(term.value)
+            if dt in _NUMBERS:
+                n = float(term.value)
+                return int(n) if n.is_integer() else n
+            if dt == _XSD + "boolean":
+                return term.value in ("true", "1")
+        except ValueError:
+            pass
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return None
