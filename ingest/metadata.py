@@ -159,8 +159,25 @@ def _admin_prefix(name: str) -> str:
         cut = i + len(hit)
         if hit == "市" and rest[cut:cut + 1] in ("区", "县"):
             continue  # 西市区: the 市 belongs to the district's name
+        if _not_a_place(rest[:cut], rest[cut:cut + 1]):
+            continue
+        if suffixes == ("市",) and out[:-1] in MUNICIPALITIES:
+            break  # a municipality has no county-level cities under it
         out, rest = out + rest[:cut], rest[cut:]
     return out
+
+
+# words that end like an administrative unit but are none (上海市技术市场条例, 社区, 风貌区)
+_NOT_PLACES = {"社区", "园区", "景区", "城区", "市区", "辖区", "小区", "城市", "都市", "山区", "库区", "牧区"}
+_NOT_PLACE_ENDINGS = ("开发区", "保护区", "风景区", "风貌区", "功能区", "示范区", "试验区", "实验区", "合作区", "机场地区")
+
+
+def _not_a_place(segment: str, following: str) -> bool:
+    if segment.endswith("市") and (following == "场" or (following == "民" and len(segment) > 3)):
+        return True  # 技术市场, 荣誉市民 (but 广州市民政局 is 广州市)
+    if segment in _NOT_PLACES or segment.endswith(_NOT_PLACE_ENDINGS):
+        return True
+    return len(segment) > 5 and segment.endswith("区") and not segment.endswith(("自治区", "地区"))
 
 
 def district_of(issuer: str | None, title: str, doc_number: str | None, text: str) -> str | None:

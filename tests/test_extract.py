@@ -176,3 +176,17 @@ def test_heads_of_departments_are_members_of_the_district_government():
     assert "区政府组成人员" in ancestors("部门主要负责人")
     assert [m.role for m in find_roles("区政府分管领导同志、牵头部门、协办部门和监察部门")] == [
         "区政府领导同志", "主办部门", "协办部门", "区监察局"]
+
+
+@pytest.mark.parametrize("title,district", [
+    ("上海市技术市场条例", "上海市"),                      # 市场 is no city
+    ("上海市历史文化风貌区和优秀历史建筑保护条例", "上海市"),  # nor is a 风貌区
+    ("上海市授予荣誉市民称号规定", "上海市"),
+    ("上海市经济技术开发区条例", "上海市"),
+    ("上海市浦东新区人民政府关于印发某办法的通知", "上海市浦东新区"),
+    ("江苏省苏州市昆山市人民政府令", "江苏省苏州市昆山市"),
+    ("北京市西城区人民政府工作规则", "北京市西城区"),
+])
+def test_district_from_title_is_a_real_jurisdiction(title, district):
+    from ingest.metadata import district_of
+    assert district_of(None, title, None, "") == district
