@@ -246,9 +246,12 @@ def deadlines(store, district: str | None = None, kind: str | None = None) -> li
     bearer``. ``applies_to`` is the text of the clause the constraint sits in (the sentence
     around it when it is in no modal clause); ``bearer`` is that clause's role, or None."""
     docs = _documents_in(store, district)
+    if kind and kind not in KIND_OF.values():
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KIND_OF.values())}")
     if docs is None:
+        typed = "".join(f"?tc a <{iri}> ." for iri, k in KIND_OF.items() if k == kind)
         pairs = [(str(r["a"]), str(r["tc"])) for r in store.query_plain(
-            "SELECT ?a ?tc WHERE { ?a gr:hasTimeConstraint ?tc . ?a a gr:Article }")]
+            f"SELECT ?a ?tc WHERE {{ {typed} ?a gr:hasTimeConstraint ?tc . ?a a gr:Article }}")]
     else:
         pairs = []
         for i in range(0, len(docs), 100):
