@@ -391,6 +391,13 @@ def test_full_mapping(tmp_path):
     assert (ont.doc_iri("京政发〔2010〕19号"), ELI.id_local, Literal("京政发〔2010〕19号")) in g
     assert (ont.reference_iri(a1, 4), GR.targetText, Literal("不存在的文件")) in g
     assert not list(g.triples((ont.reference_iri(a1, 4), GR.target, None)))
+    # the example queries answer from these triples
+    library = load_queries()
+    with open_store(tmp_path) as st:
+        cites = st.query(library["citations"].sparql)
+        wd = st.query(library["working_day_deadlines"].sparql)
+    assert [(str(r["document"]), str(r["cited"]), int(r["articles"])) for r in cites] == [("测试规则", "上位规定", 1)]
+    assert [(str(r["surface"]), str(r["hedge"]), int(r["days"])) for r in wd] == [("一般不超过5个工作日", "一般", 5)]
 
 
 def test_parts_chapters_and_sections(tmp_path):
