@@ -85,7 +85,20 @@ def _open(args):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Parse, then make the store hold exactly these documents (unchanged ones untouched)."""
+    """Parse, then make the store hold exactly these documents (unchanged ones untouched).
+    Graph and search index are built under one lock and each published atomically: readers
+    keep the previous store until the new one is complete, and a killed build loses nothing."""
+    from graph.versions import StoreBusy, store_lock
+
+    try:
+        with store_lock(args.store):
+            return _build(args)
+    except StoreBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _build(args: argparse.Namespace) -> int:
     from graph.store import build_store
 
     res = parse_paths(args.paths, progress=_progress("parse"))
@@ -94,18 +107,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         reason = "no readable documents" if res.files else "no input files"
         print(f"error: {', '.join(args.paths)}: {reason}; the store was left as it was", file=sys.stderr)
         return 1
-    rep = build_store(res.documents, args.store, progress=_progress("graph", "doc", 5),
-                      keep_sources=[e.file for e in res.errors])
-    n_art = sum(len(d.articles) for d in res.documents)
-    print(f"{res.files} files → {len(res.documents)} documents, {n_art} articles → {args.store}: "
-          f"{rep.added} added, {rep.replaced} replaced, {rep.unchanged} unchanged, {rep.removed} removed; "
-          f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s", file=sys.stderr)
-    for w in rep.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    staged = None
     if res.errors and not args.no_search:
         print("note: the search index was left as it was (some files failed); fix them and build again",
               file=sys.stderr)
-    elif not args.no_search:
+    elif not args.no_search:  # indexed first, published right after the graph: the two change together
         from search.index import build_index
 
         bars: dict = {}
@@ -113,9 +119,27 @@ def cmd_build(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, stage: str) -> None:
             bars.setdefault(stage, _progress(f"search: {stage}", "item", 50))(done, total)
 
-        srep = build_index(res.documents, args.store, embedder=_embedder(args), progress=progress)
-        print(f"search index: {srep.articles} articles, {srep.passages} passages, {srep.embedded} embedded, "
-              f"{srep.cached} cached, {srep.index_kind} in {srep.seconds:.1f} s", file=sys.stderr)
+        staged = build_index(res.documents, args.store, embedder=_embedder(args), progress=progress, publish=False)
+    try:
+        rep = build_store(res.documents, args.store, progress=_progress("graph", "doc", 5),
+                          keep_sources=[e.file for e in res.errors])
+    except BaseException:
+        if staged is not None:
+            from search.index import discard_index
+            discard_index(args.store, staged.staged)
+        raise
+    if staged is not None:
+        from search.index import publish_index
+        publish_index(args.store, staged.staged)
+    n_art = sum(len(d.articles) for d in res.documents)
+    print(f"{res.files} files → {len(res.documents)} documents, {n_art} articles → {args.store}: "
+          f"{rep.added} added, {rep.replaced} replaced, {rep.unchanged} unchanged, {rep.removed} removed; "
+          f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s", file=sys.stderr)
+    for w in rep.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if staged is not None:
+        print(f"search index: {staged.articles} articles, {staged.passages} passages, {staged.embedded} embedded, "
+              f"{staged.cached} cached, {staged.index_kind} in {staged.seconds:.1f} s", file=sys.stderr)
     return 1 if res.errors else 0
 
 
@@ -207,34 +231,57 @@ def _table(rows: list[dict], columns: list[str], width: int = 60) -> str:
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
+    """A read-only query with a time and row limit (``graph/sandbox.py``): updates and SERVICE
+    are refused, the query runs in a child process that is killed at the time limit."""
+    from graph.sandbox import QueryError, run_query
+
+    if not (Path(args.store) / "oxigraph").is_dir():
+        raise FileNotFoundError(f"no graph store in {args.store} (build one first)")
     text = _query_text(args.query)
-    with _open(args) as st:
-        try:
-            if args.format == "table":
-                res = st.query(text)
-                kind = "ask" if isinstance(res, bool) else "graph" if res and isinstance(res[0], tuple) else "select"
-            else:
-                kind, data = st.query_serialized(text, args.format)
-        except SyntaxError as e:
-            print(f"error: SPARQL syntax: {e}", file=sys.stderr)
-            return 2
-        except OSError as e:
-            print(f"error: SPARQL evaluation: {e}", file=sys.stderr)
-            return 2
-    if args.format != "table":
+    fmt = None if args.format == "table" else args.format
+    try:
+        res = run_query(args.store, text, row_limit=args.max_rows, time_limit=args.timeout, fmt=fmt)
+    except QueryError as e:
+        label = {"syntax": "SPARQL syntax", "read-only": "SPARQL refused", "refused": "SPARQL refused",
+                 "timeout": "SPARQL time limit", "memory": "SPARQL memory limit"}.get(e.kind, "SPARQL evaluation")
+        print(f"error: {label}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    if res.truncated:
+        print(f"warning: row limit reached: the first {args.max_rows} rows are shown (--max-rows N for more)",
+              file=sys.stderr)
+    if fmt is not None:
+        data = res.data or b""
         sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
         return 0
-    if kind == "ask":
-        print("true" if res else "false")
-    elif kind == "graph":
-        from graph.terms import nt_line
-        sys.stdout.write("".join(nt_line(*t) for t in res))
+    if res.kind == "ask":
+        print("true" if res.boolean else "false")
+    elif res.kind == "graph":
+        sys.stdout.write(res.ntriples())
     else:
-        cols = list(res[0]) if res else []
-        rows = [{k: (None if v is None else str(v)) for k, v in r.items()} for r in res]
-        print(_table(rows, cols) if cols else "(no results)")
+        rows = res.values()
+        print(_table(rows, res.vars) if res.vars and rows else "(no results)")
         print(f"({len(rows)} rows)", file=sys.stderr)
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Verify the store: bookkeeping, SHACL, source files and spans, search index vs graph."""
+    from graph.check import check_store
+
+    rep = check_store(args.store, shacl=not args.no_shacl)
+    if args.json:
+        json.dump(rep.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for line in rep.passed:
+            print(f"ok: {line}")
+        for line in rep.notes:
+            print(f"note: {line}")
+        for line in rep.problems:
+            print(f"problem: {line}")
+        print(f"{args.store}: " + ("sound" if rep.ok else f"{len(rep.problems)} problem(s)"),
+              file=sys.stderr)
+    return 0 if rep.ok else 1
 
 
 OBLIGATION_COLUMNS = ["district", "doc_number", "label", "modality", "strength", "bearer", "text"]
@@ -405,7 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", metavar="QUERY_OR_FILE")
     p.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml"], default="table",
                    help="json = SPARQL 1.1 Query Results JSON")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop the query after this long (default 60)")
+    p.add_argument("--max-rows", type=int, default=100_000, metavar="N",
+                   help="return at most N rows (default 100000)")
     p.set_defaults(func=cmd_sparql)
+
+    p = store_arg(sub.add_parser("check", help="verify the store: SHACL, source files and spans, search index"))
+    p.add_argument("--no-shacl", action="store_true", help="skip SHACL validation (the slow part)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
 
     p = store_arg(sub.add_parser("obligations", help="clauses with their bearer, modality and deadlines"))
     p.add_argument("--role", help="a role (variants accepted); narrower roles are included")
@@ -452,10 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from graph.versions import StoreBusy
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, StoreBusy) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -87,7 +87,10 @@ def _subjects(store, prop, objects, batch: int = 400) -> dict[str, list[str]]:
 
 def _first(props: dict, prop) -> object:
     vals = props.get(str(prop)) or []
-    return _value(vals[0]) if vals else None
+    if not vals:
+        return None
+    v = _value(vals[0])
+    return str(v) if isinstance(v, str) else v  # rows hold plain strings, not LangString
 
 
 def _zh_label(props: dict) -> str | None:

@@ -1,13 +1,18 @@
-"""The persistent graph store: Oxigraph on disk in ``STORE_DIR/oxigraph``.
+"""The persistent graph store: Oxigraph on disk, one folder per version of the store.
 
 Layout (named graphs):
 - one graph per document, named by the document IRI, replaced alone when its content changes;
 - ``…/graph/ontology`` (ontology + role taxonomy), ``…/graph/entities`` (shared nodes),
   ``…/graph/inferred`` (OWL-RL entailments of the ontology graph);
 - ``…/graph/meta``: ``<graph> gr:contentHash "sha256"; gr:tripleCount n`` for every other graph
-  (and ``gr:inputHash``, the fingerprint of a document's input), so a rebuild skips documents
-  whose input is unchanged, rewrites only graphs whose content changed, and an unchanged
-  rebuild writes nothing.
+  (and ``gr:inputHash``, the fingerprint of a document's input, and ``gr:sourceFileHash``,
+  "sha256 path" of each source file), so a rebuild skips documents whose input is unchanged,
+  rewrites only graphs whose content changed, and an unchanged rebuild writes nothing.
+
+On disk (``versions.py``): ``STORE/oxigraph`` is a symlink to the current version in
+``STORE/oxigraph.versions/``. A build copies the current version (hard links), writes into the
+copy and swaps the symlink when it is complete, so readers never see a half-built store and a
+killed build leaves the previous one as it was; one build at a time (``STORE/.lock``).
 
 Writes go through pyoxigraph (N-Quads text, bulk-loaded: the fast path); queries run with the
 union of all graphs as the default graph, so they need no GRAPH clause.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -34,10 +40,12 @@ from .ontology import ENTITIES_GRAPH, GR, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_G
 from .reason import infer
 from .roles import default_taxonomy
 from .terms import from_ox, nt_line, plain, to_ox
+from .versions import Pointer, store_lock
 
 # part of every fingerprint; the mapping code's own source is hashed too (``code_fingerprint``)
 MAPPING_VERSION = "1"
 BULK_THRESHOLD = 4 << 20  # bytes of N-Quads above which bulk_load beats a transactional load
+BATCH_BYTES = 64 << 20  # N-Quads applied per batch: what a killed build may have to redo
 
 
 @dataclass
@@ -50,16 +58,26 @@ class BuildReport:
     seconds: float = 0.0
     reasoned: bool = False  # whether OWL-RL ran in this build (only when the ontology graph changed)
     inferred: int = 0  # triples in the inferred graph
+    resumed: bool = False  # whether it continued the copy a killed run of the same build had left
     warnings: list[str] = field(default_factory=list)
 
 
 class GraphStore:
-    """An open Oxigraph store; ``ox`` is the pyoxigraph store for anything not wrapped here."""
+    """An open Oxigraph store; ``ox`` is the pyoxigraph store for anything not wrapped here.
 
-    def __init__(self, ox_store: ox.Store, path: Path | None = None, read_only: bool = False):
+    ``path`` is the version folder it reads (or writes), ``store_dir`` the store folder it
+    belongs to. A read-only handle holds a shared lock on its version so clean-up never
+    deletes it; a writable handle from ``open_store`` is a transaction (``_txn``)."""
+
+    def __init__(self, ox_store: ox.Store, path: Path | None = None, read_only: bool = False,
+                 store_dir: Path | None = None, lock=None, txn: "_Transaction | None" = None):
         self.ox = ox_store
         self.path = path
         self.read_only = read_only
+        self.store_dir = store_dir
+        self._lock = lock
+        self._txn = txn
+        self._flushed = False  # set by a build whose last write flushed (its commit need not)
 
     # -- queries
     def query(self, sparql: str):
@@ -141,41 +159,151 @@ class GraphStore:
         return Dataset(store=OxigraphStore(store=self.ox), default_union=True)
 
     def meta(self) -> dict[str, dict]:
-        """Bookkeeping per graph: {graph IRI: {"hash", "input", "count"}} from the meta graph."""
+        """Bookkeeping per graph: {graph IRI: {"hash", "input", "count", "files"}} from the meta
+        graph (``files``: ``"sha256 path"`` of a document's source files when it was built)."""
         keys = {str(GR.contentHash): "hash", str(GR.inputHash): "input", str(GR.tripleCount): "count"}
+        files = str(GR.sourceFileHash)
         out: dict[str, dict] = {}
         for q in self.ox.quads_for_pattern(None, None, None, to_ox(META_GRAPH)):
             k = keys.get(q.predicate.value)
             if k:
                 out.setdefault(q.subject.value, {})[k] = q.object.value
+            elif q.predicate.value == files:
+                out.setdefault(q.subject.value, {}).setdefault("files", []).append(q.object.value)
         return out
 
     # -- lifecycle
     def close(self) -> None:
+        """Release the store; a transaction is published (see ``open_store``)."""
+        if self._txn is not None:
+            txn, self._txn = self._txn, None
+            txn.commit(self)
+            return
         if self.ox is not None and not self.read_only:
             self.ox.flush()
         self.ox = None  # pyoxigraph releases the database when the last reference goes
+        if self._lock is not None:
+            self._lock.close()  # drops the shared lock on the version
+            self._lock = None
+
+    def abort(self) -> None:
+        """Close a transaction without publishing anything (other handles: ``close``)."""
+        if self._txn is not None:
+            txn, self._txn = self._txn, None
+            txn.abort(self)
+        else:
+            self.close()
 
     def __enter__(self) -> GraphStore:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
-def _db_path(store_dir: str | Path) -> Path:
-    return Path(store_dir) / "oxigraph"
+POINTER = "oxigraph"  # STORE/oxigraph names the current version (graph/versions.py)
+
+
+def pointer(store_dir: str | Path) -> Pointer:
+    return Pointer(Path(store_dir) / POINTER)
 
 
 def open_store(store_dir: str | Path, read_only: bool = True) -> GraphStore:
-    """Open the store in ``store_dir`` (created when writable and missing)."""
-    path = _db_path(store_dir)
+    """Open the store in ``store_dir``.
+
+    Read-only (the default): the current version, which no build ever writes again, so
+    readers keep working while a build runs (they see the new version when they reopen).
+    Writable: a transaction under the store's build lock, on a copy of the current version
+    (hard links: cheap); closing it publishes the copy in one atomic step, and if the block
+    raises or the process dies the store stays as it was."""
     if read_only:
-        if not path.is_dir():
+        path, lock = pointer(store_dir).open_reader()
+        if path is None:
             raise FileNotFoundError(f"no graph store in {store_dir} (build one first)")
-        return GraphStore(ox.Store.read_only(str(path)), path, read_only=True)
-    path.mkdir(parents=True, exist_ok=True)
-    return GraphStore(ox.Store(str(path)), path, read_only=False)
+        try:
+            handle = ox.Store.read_only(str(path))
+        except BaseException:
+            if lock is not None:
+                lock.close()
+            raise
+        return GraphStore(handle, path, read_only=True, store_dir=Path(store_dir), lock=lock)
+    return _Transaction(store_dir).begin()
+
+
+class _Transaction:
+    """A writable staging copy of the current version, published by ``commit``.
+
+    With a build ``key`` the copy is marked resumable: a build killed or interrupted half-way
+    leaves it, and the same build run again continues in it (its meta graph says which documents
+    are done)."""
+
+    def __init__(self, store_dir: str | Path, key: str | None = None):
+        self.store_dir = Path(store_dir)
+        self.pointer = pointer(store_dir)
+        self.key = key
+        self.resumed = False
+        self._lock = None
+
+    def begin(self, current: GraphStore | None = None) -> GraphStore:
+        """Open the staging copy (``current``: an open read-only handle of the current version
+        to copy from, saving an open)."""
+        self._lock = store_lock(self.store_dir)
+        self._lock.__enter__()
+        try:
+            self.pointer.gc()
+            path = self.pointer.resumable(self.key) if self.key else None
+            handle = None
+            if path is not None:
+                try:
+                    handle = ox.Store(str(path))
+                    self.resumed = True
+                except OSError:  # a copy the kill left unusable: start over
+                    self.pointer.discard(path)
+            if handle is None:
+                cur = self.pointer.current()
+                path = self.pointer.new_version()
+                if cur is not None:
+                    same = current is not None and current.path == cur and current.ox is not None
+                    source = current.ox if same else ox.Store.read_only(str(cur))
+                    source.backup(str(path))  # hard links to the immutable files: cheap
+                    del source
+                if self.key:
+                    self.pointer.mark_resumable(path, cur, self.key)
+                handle = ox.Store(str(path))
+            self.path = path
+            return GraphStore(handle, path, read_only=False, store_dir=self.store_dir, txn=self)
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self, st: GraphStore) -> None:
+        try:
+            if not st._flushed:
+                st.ox.flush()
+            st.ox = None  # closes the database (the last reference) before it is published
+            self.pointer.publish(self.path, synced=(".sst",))  # RocksDB syncs its table files
+            self.pointer.gc()
+        finally:
+            self._release()
+
+    def abort(self, st: GraphStore) -> None:
+        """Publish nothing. A build's copy (``key``) is kept for the same build to resume
+        (interrupted by Ctrl-C, a full disk …: its meta graph is consistent by construction);
+        any other copy is dropped."""
+        try:
+            st.ox = None
+            if not self.key:
+                self.pointer.discard(self.path)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.__exit__(None, None, None)
 
 
 def query(store_dir_or_store, sparql: str):
@@ -216,44 +344,81 @@ def ontology_hash(taxonomy: dict) -> str:
                    json.dumps(taxonomy, ensure_ascii=False, sort_keys=True))
 
 
-def input_hash(doc: Document, ctx) -> str:
+def input_hash(doc: Document, ctx, files: Iterable[str] = ()) -> str:
     """Fingerprint of what a document's graph is made from: the document itself, how its
-    citations resolve in this batch, and the mapping code. Equal fingerprints let a rebuild
-    skip converting the document at all."""
+    citations resolve in this batch, the mapping code, and the hashes of its source files.
+    Equal fingerprints let a rebuild skip converting the document at all."""
     resolved = [resolve_document(r.target, ctx, doc) if r.kind == "document" else None
                 for a in doc.articles for r in a.references]
     return _digest(code_fingerprint(), pickle.dumps(doc, protocol=5),
-                   json.dumps(resolved, ensure_ascii=False))
+                   json.dumps(resolved, ensure_ascii=False), *files)
+
+
+def source_files(doc: Document) -> list[str]:
+    """``"sha256 path"`` of each of the document's source files that can be read: kept in the
+    meta graph, so ``govrule check`` can tell whether the spans still point into the same bytes."""
+    out = []
+    for s in dict.fromkeys(doc.sources):
+        try:
+            out.append(f"{hashlib.sha256(Path(s).read_bytes()).hexdigest()} {s}")
+        except OSError:
+            continue
+    return out
+
+
+class _Changes(Exception):
+    """Raised by a dry run at the first write a build would make."""
 
 
 class _Writer:
-    """Collects graph replacements in an N-Quads file next to the store, then applies them:
-    meta entries of changing graphs are dropped first and rewritten last, so an interrupted
-    build only causes extra rewrites, never a stale graph behind a current hash."""
+    """Collects graph replacements in an N-Quads file next to the store and applies them in
+    batches of about ``BATCH_BYTES``: meta entries of changing graphs are dropped first and
+    rewritten last, so an interrupted batch only causes extra rewrites, never a stale graph
+    behind a current hash (which is also what lets a killed build resume).
 
-    def __init__(self, st: GraphStore, pending: Path):
+    ``dry=True`` writes nothing and raises ``_Changes`` at the first change: the cheap check
+    that lets an unchanged rebuild skip making a new version at all."""
+
+    def __init__(self, st: GraphStore | None, pending: Path | None, dry: bool = False):
         self.st = st
         self.pending = pending
-        self.out = open(pending, "w", encoding="utf-8")
-        self.meta: dict[URIRef, tuple[str, int, str | None] | None] = {}
+        self.dry = dry
+        self.out = None if dry else open(pending, "w", encoding="utf-8")
+        self.meta: dict[URIRef, tuple[str, int, str | None, list[str]] | None] = {}
         self.rewrite: set[URIRef] = set()
+        self.batches = 0
 
-    def put(self, graph: URIRef, lines: list[str], digest: str, fingerprint: str | None = None) -> None:
+    def need(self) -> None:
+        """A write is coming (before the work of computing it)."""
+        if self.dry:
+            raise _Changes
+
+    def put(self, graph: URIRef, lines: list[str], digest: str, fingerprint: str | None = None,
+            files: list[str] = ()) -> None:
+        self.need()
         suffix = f" <{graph}> .\n"
         self.out.writelines(line[:-3] + suffix for line in lines)
-        self.meta[graph] = (digest, len(lines), fingerprint)
+        self.meta[graph] = (digest, len(lines), fingerprint, list(files))
         self.rewrite.add(graph)
+        if self.out.tell() > BATCH_BYTES:
+            self.commit()
+            self.out = open(self.pending, "w", encoding="utf-8")
 
-    def touch(self, graph: URIRef, digest: str, count: int, fingerprint: str | None) -> None:
+    def touch(self, graph: URIRef, digest: str, count: int, fingerprint: str | None, files: list[str] = ()) -> None:
         """Same content, new fingerprint: only the meta entry changes."""
-        self.meta[graph] = (digest, count, fingerprint)
+        self.need()
+        self.meta[graph] = (digest, count, fingerprint, list(files))
 
     def drop(self, graph: URIRef) -> None:
+        self.need()
         self.meta[graph] = None
         self.rewrite.add(graph)
 
     def commit(self) -> None:
+        """Apply the batch collected so far."""
         self.out.close()
+        if not self.meta:
+            return
         store = self.st.ox
         meta = to_ox(META_GRAPH)
         for g in self.meta:
@@ -275,13 +440,17 @@ class _Writer:
                           ox.Quad(to_ox(g), to_ox(GR.tripleCount), to_ox(Literal(v[1])), meta)]
                 if v[2]:
                     quads.append(ox.Quad(to_ox(g), to_ox(GR.inputHash), ox.Literal(v[2]), meta))
+                quads += [ox.Quad(to_ox(g), to_ox(GR.sourceFileHash), ox.Literal(f), meta) for f in v[3]]
         store.extend(quads)
         store.flush()
+        self.meta, self.rewrite = {}, set()
+        self.batches += 1
 
     def close(self) -> None:
-        if not self.out.closed:
+        if self.out is not None and not self.out.closed:
             self.out.close()
-        self.pending.unlink(missing_ok=True)
+        if self.pending is not None:
+            self.pending.unlink(missing_ok=True)
 
 
 def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
@@ -298,20 +467,26 @@ def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
 
 
 def write_graph(store_dir, graph: URIRef, triples) -> int:
-    """Replace one named graph (e.g. the alignments) with ``triples``; returns their count."""
-    opened = not isinstance(store_dir, GraphStore)
-    st = open_store(store_dir, read_only=False) if opened else store_dir
-    try:
-        g = to_ox(graph)
-        if st.ox.contains_named_graph(g):
-            st.ox.remove_graph(g)
-        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in dict.fromkeys(triples)]
-        st.ox.extend(quads)
-        st.ox.flush()
-        return len(quads)
-    finally:
-        if opened:
-            st.close()
+    """Replace one named graph (e.g. the alignments) with ``triples``; returns their count.
+    ``store_dir`` is a store folder or a ``GraphStore``: a writable one is written in place, a
+    read-only one (the app's) through a transaction on its store folder, published atomically."""
+    if isinstance(store_dir, GraphStore) and not store_dir.read_only:
+        return _replace_graph(store_dir, graph, triples)
+    target = store_dir.store_dir if isinstance(store_dir, GraphStore) else store_dir
+    if target is None:
+        raise ValueError("write_graph: this read-only store has no store folder to write a new version into")
+    with open_store(target, read_only=False) as st:
+        return _replace_graph(st, graph, triples)
+
+
+def _replace_graph(st: GraphStore, graph: URIRef, triples) -> int:
+    g = to_ox(graph)
+    if st.ox.contains_named_graph(g):
+        st.ox.remove_graph(g)
+    quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in dict.fromkeys(triples)]
+    st.ox.extend(quads)
+    st.ox.flush()
+    return len(quads)
 
 
 def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: dict | None = None,
@@ -325,7 +500,12 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
     ``keep_sources``: files that failed to parse this time; documents built from them earlier
     are kept as they were instead of being removed (bad input never loses what was built).
     ``remove_missing=False`` adds or updates documents and removes none (the app's import).
-    ``store_dir`` may also be an open, writable ``GraphStore``."""
+
+    Atomic: under the store's build lock (``StoreBusy`` if another build holds it), changes go
+    into a copy of the current version that is published only when complete; an unchanged
+    rebuild makes no copy. A killed build leaves the previous store as it was, and running
+    the same build again resumes from what the killed one had written.
+    ``store_dir`` may also be an open, writable ``GraphStore`` (written in place)."""
     t0 = time.perf_counter()
     taxonomy = default_taxonomy() if taxonomy is None else taxonomy
     report = BuildReport()
@@ -338,68 +518,135 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
         seen.add(d.key)
         docs.append(d)
     ctx = make_context(docs, taxonomy)
+    files = [source_files(d) for d in docs]
+    fps = [input_hash(d, ctx, f) for d, f in zip(docs, files)]
+    job = _Job(docs, fps, files, ctx, taxonomy, reason, list(keep_sources), remove_missing, progress)
 
-    opened = not isinstance(store_dir, GraphStore)
-    st = open_store(store_dir, read_only=False) if opened else store_dir
-    try:
-        old = st.meta()
-        w = _Writer(st, (Path(store_dir) if opened else st.path.parent) / ".pending.nq")
-        try:
-            o_hash = ontology_hash(taxonomy)
-            onto = None
-            if old.get(str(ONTOLOGY_GRAPH), {}).get("hash") != o_hash:
-                onto = ontology_triples(taxonomy)
-                w.put(ONTOLOGY_GRAPH, _lines(onto), o_hash)
-            if reason:
-                if old.get(str(INFERRED_GRAPH), {}).get("hash") != o_hash:
-                    inferred = infer(onto if onto is not None else ontology_triples(taxonomy))
-                    w.put(INFERRED_GRAPH, _lines(inferred), o_hash)
-                    report.reasoned = True
-            elif str(INFERRED_GRAPH) in old:
-                w.drop(INFERRED_GRAPH)
-
-            lines = _lines(entity_triples(docs, ctx))
-            if not remove_missing:  # keep the shared nodes of the documents already there
-                lines = list(dict.fromkeys(_lines(st.triples([ENTITIES_GRAPH])) + lines))
-            digest = _digest(MAPPING_VERSION, *lines)
-            if old.get(str(ENTITIES_GRAPH), {}).get("hash") != digest:
-                w.put(ENTITIES_GRAPH, lines, digest)
-
-            current: set[str] = set()
-            for n, doc in enumerate(docs, 1):
-                g = ont.doc_iri(doc.key)
-                current.add(str(g))
-                before = old.get(str(g), {})
-                fp = input_hash(doc, ctx)
-                if before.get("hash") and before.get("input") == fp:
-                    report.unchanged += 1
-                else:
-                    lines = _lines(document_triples(doc, ctx))
-                    digest = _digest(MAPPING_VERSION, *lines)
-                    if before.get("hash") == digest:
-                        report.unchanged += 1
-                        w.touch(g, digest, len(lines), fp)
-                    else:
-                        w.put(g, lines, digest, fp)
-                        if before.get("hash") is None:
-                            report.added += 1
-                        else:
-                            report.replaced += 1
-                if progress:
-                    progress(n, len(docs))
-            special = {str(g) for g in SPECIAL_GRAPHS} | _graphs_from(st, keep_sources)
-            for g in sorted(set(old) | {str(x) for x in st.graphs()}):
-                if remove_missing and g not in current and g not in special:
-                    w.drop(URIRef(g))
-                    report.removed += 1
-            if w.meta:
-                w.commit()
-        finally:
-            w.close()
-        report.triples = len(st)
-        report.inferred = st.count(INFERRED_GRAPH)
-    finally:
-        if opened:
-            st.close()
+    if isinstance(store_dir, GraphStore):
+        if store_dir.read_only:
+            raise ValueError("build_store needs a store folder or a writable GraphStore")
+        _build_into(store_dir, job, report, store_dir.path.with_name(store_dir.path.name + ".pending.nq")
+                    if store_dir.path else None)
+    else:
+        with store_lock(store_dir):
+            ptr = pointer(store_dir)
+            ptr.gc()
+            key = job.key()
+            old = None
+            if ptr.resumable(key) is None:
+                old = open_store(store_dir) if ptr.current() is not None else GraphStore(ox.Store())
+                try:
+                    _run(old, job, _Writer(None, None, dry=True), BuildReport())
+                    report.unchanged = len(docs)
+                    report.triples, report.inferred = len(old), old.count(INFERRED_GRAPH)
+                    report.seconds = time.perf_counter() - t0
+                    old.close()
+                    return report  # nothing to write: no new version
+                except _Changes:
+                    pass
+                except BaseException:
+                    old.close()
+                    raise
+            try:
+                st = _Transaction(store_dir, key).begin(current=old)
+            finally:
+                if old is not None:
+                    old.close()
+            with st:
+                report.resumed = st._txn.resumed
+                _build_into(st, job, report, st.path.with_name(st.path.name + ".pending.nq"))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+@dataclass
+class _Job:
+    """What one build is asked to do (shared by its dry run and its real run)."""
+    docs: list[Document]
+    fps: list[str]
+    files: list[list[str]]
+    ctx: object
+    taxonomy: dict
+    reason: bool
+    keep_sources: list[str]
+    remove_missing: bool
+    progress: Callable[[int, int], None] | None
+
+    def key(self) -> str:
+        """Identity of the build: a killed build is resumed only by the very same build."""
+        return _digest(ontology_hash(self.taxonomy), repr((self.reason, self.remove_missing)),
+                       *sorted(map(str, self.keep_sources)), "\0", *self.fps)
+
+
+def _build_into(st: GraphStore, job: _Job, report: BuildReport, pending: Path | None) -> None:
+    if pending is None:
+        import tempfile
+        fd, name = tempfile.mkstemp(suffix=".nq")
+        os.close(fd)
+        pending = Path(name)
+    w = _Writer(st, pending)
+    try:
+        _run(st, job, w, report)
+        w.commit()
+        st._flushed = True
+    finally:
+        w.close()
+    report.triples = len(st)
+    report.inferred = st.count(INFERRED_GRAPH)
+
+
+def _run(st: GraphStore, job: _Job, w: _Writer, report: BuildReport) -> None:
+    """Compare the store with the job and hand every change to ``w``."""
+    old = st.meta()
+    o_hash = ontology_hash(job.taxonomy)
+    onto = None
+    if old.get(str(ONTOLOGY_GRAPH), {}).get("hash") != o_hash:
+        w.need()
+        onto = ontology_triples(job.taxonomy)
+        w.put(ONTOLOGY_GRAPH, _lines(onto), o_hash)
+    if job.reason:
+        if old.get(str(INFERRED_GRAPH), {}).get("hash") != o_hash:
+            w.need()
+            inferred = infer(onto if onto is not None else ontology_triples(job.taxonomy))
+            w.put(INFERRED_GRAPH, _lines(inferred), o_hash)
+            report.reasoned = True
+    elif str(INFERRED_GRAPH) in old:
+        w.drop(INFERRED_GRAPH)
+
+    lines = _lines(entity_triples(job.docs, job.ctx))
+    if not job.remove_missing:  # keep the shared nodes of the documents already there
+        lines = list(dict.fromkeys(_lines(st.triples([ENTITIES_GRAPH])) + lines))
+    digest = _digest(MAPPING_VERSION, *lines)
+    if old.get(str(ENTITIES_GRAPH), {}).get("hash") != digest:
+        w.put(ENTITIES_GRAPH, lines, digest)
+
+    current: set[str] = set()
+    total = len(job.docs)
+    for n, (doc, fp, files) in enumerate(zip(job.docs, job.fps, job.files), 1):
+        g = ont.doc_iri(doc.key)
+        current.add(str(g))
+        before = old.get(str(g), {})
+        if before.get("hash") and before.get("input") == fp:
+            report.unchanged += 1
+        else:
+            w.need()
+            lines = _lines(document_triples(doc, job.ctx))
+            digest = _digest(MAPPING_VERSION, *lines)
+            if before.get("hash") == digest:
+                report.unchanged += 1
+                w.touch(g, digest, len(lines), fp, files)
+            else:
+                w.put(g, lines, digest, fp, files)
+                if before.get("hash") is None:
+                    report.added += 1
+                else:
+                    report.replaced += 1
+        if job.progress:
+            job.progress(n, total)
+    if not job.remove_missing:
+        return
+    special = {str(g) for g in SPECIAL_GRAPHS} | _graphs_from(st, job.keep_sources)
+    for g in sorted(set(old) | {str(x) for x in st.graphs()}):
+        if g not in current and g not in special:
+            w.drop(URIRef(g))
+            report.removed += 1

@@ -73,6 +73,9 @@ class LangString(str):
         s.language = language
         return s
 
+    def __getnewargs__(self):  # pickling (Streamlit caches rows) and copying keep the tag
+        return str(self), self.language
+
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {_XSD + n for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",

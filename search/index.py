@@ -2,7 +2,7 @@
 
 Layout under ``STORE/search/`` (the graph owns the rest of STORE):
 
-    index/            the current index, replaced as a whole by each build
+    index             the current index: a symlink into index.versions/, swapped by each build
       meta.json       model, counts, index kind, format version
       articles.jsonl  one ArticleRecord per row
       userdict.txt    the tokeniser's dictionary (queries must be cut like documents)
@@ -10,15 +10,16 @@ Layout under ``STORE/search/`` (the graph owns the rest of STORE):
       dense.faiss     passage vectors; passage_article.npy maps passage → row
     cache/<model>/    embeddings by text hash, kept across builds (incremental rebuilds)
 
-A build writes a fresh ``index.tmp-*`` folder and swaps it in, so a reader never sees half
-an index and a failed build leaves the previous one in place.
+A build writes a fresh version folder and publishes it by replacing the ``index`` symlink in
+one atomic step (``graph/versions.py``, shared with the graph store), under the store's build
+lock: a reader never sees half an index, and a failed or killed build leaves the previous one
+in place.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -26,6 +27,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+
+from graph.versions import Pointer, store_lock  # stdlib only: versioned folders and the build lock
 
 from . import dense as dense_mod
 from .cache import EmbeddingCache, text_key
@@ -62,6 +65,7 @@ class BuildReport:
     embed_seconds: float
     faiss_seconds: float
     bytes_on_disk: int
+    staged: str | None = None  # the version folder waiting for ``publish_index`` (``publish=False``)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,6 +73,10 @@ class BuildReport:
 
 def search_dir(store_dir: str | Path) -> Path:
     return Path(store_dir) / "search"
+
+
+def index_pointer(store_dir: str | Path) -> Pointer:
+    return Pointer(search_dir(store_dir) / "index")
 
 
 def article_passages(r: ArticleRecord, max_chars: int = MAX_CHARS) -> list[str]:
@@ -146,13 +154,16 @@ def _dir_bytes(folder: Path) -> int:
 def build_index(documents: Iterable, store_dir: str | Path, embedder: Embedder | None = None,
                 progress: Progress | None = None, *, hnsw_threshold: int = dense_mod.HNSW_THRESHOLD,
                 max_chars: int = MAX_CHARS, chunk_size: int = EMBED_CHUNK,
-                cache_dir: str | Path | None = None) -> BuildReport:
+                cache_dir: str | Path | None = None, publish: bool = True) -> BuildReport:
     """Index parsed documents into ``STORE/search``; only passages not in the cache are embedded.
 
     ``progress(done, total, stage)`` is called during the long stages (lexical, embed, faiss).
     The cache (``STORE/search/cache`` unless ``cache_dir`` names a shared one) is saved after
     every chunk of ``chunk_size`` passages, so an interrupted build resumes where it stopped.
     Above ``hnsw_threshold`` passages the FAISS index is HNSW, else exact.
+    ``publish=False`` leaves the new version staged (``report.staged``) for ``publish_index``:
+    ``govrule build`` indexes first and publishes the index right after the graph, so the two
+    change together.
     """
     t0 = time.time()
     documents = list(documents)
@@ -206,48 +217,101 @@ def build_index(documents: Iterable, store_dir: str | Path, embedder: Embedder |
         progress(len(vectors), len(vectors), "faiss")
     faiss_s = time.time() - t
 
-    # write a fresh folder, then swap it in
-    tmp = root / f"index.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    tok.save(tmp / "userdict.txt")
-    (tmp / "lexical").mkdir()
-    lexical.save(tmp / "lexical")
-    dense.save(tmp)
-    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-    meta = {"format": FORMAT, "model_id": embedder.model_id, "model_spec": getattr(embedder, "spec", None),
-            "dim": embedder.dim, "index_kind": dense.kind, "documents": len(documents),
-            "articles": len(records), "passages": len(passages), "max_chars": max_chars,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    final, old = root / "index", root / f"index.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
+    # write a fresh version folder, then swap it in
+    with store_lock(store_dir):
+        ptr = index_pointer(store_dir)
+        ptr.gc(keep_resumable=False)
+        tmp = ptr.new_version()
+        tmp.mkdir(parents=True)
+        tok.save(tmp / "userdict.txt")
+        (tmp / "lexical").mkdir()
+        lexical.save(tmp / "lexical")
+        dense.save(tmp)
+        with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+        meta = {"format": FORMAT, "model_id": embedder.model_id, "model_spec": getattr(embedder, "spec", None),
+                "dim": embedder.dim, "index_kind": dense.kind, "documents": len(documents),
+                "articles": len(records), "passages": len(passages), "max_chars": max_chars,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        if publish:
+            publish_index(store_dir, tmp)
+        final = tmp
     return BuildReport(
         store=str(root), model_id=embedder.model_id, documents=len(documents), articles=len(records),
         passages=len(passages), embedded=total, cached=len(passages) - sum(1 for k in keys if k in todo),
         index_kind=dense.kind, seconds=round(time.time() - t0, 3), lexical_seconds=round(lexical_s, 3),
-        embed_seconds=round(embed_s, 3), faiss_seconds=round(faiss_s, 3), bytes_on_disk=_dir_bytes(final))
+        embed_seconds=round(embed_s, 3), faiss_seconds=round(faiss_s, 3), bytes_on_disk=_dir_bytes(final),
+        staged=None if publish else str(final))
+
+
+def publish_index(store_dir: str | Path, staged: str | Path) -> None:
+    """Make a staged index version (``build_index(publish=False)``) the current one, atomically."""
+    with store_lock(store_dir):
+        ptr = index_pointer(store_dir)
+        ptr.publish(Path(staged))
+        ptr.gc(keep_resumable=False)
+
+
+def discard_index(store_dir: str | Path, staged: str | Path) -> None:
+    """Drop a staged index version that will not be published."""
+    index_pointer(store_dir).discard(Path(staged))
 
 
 def open_index(store_dir: str | Path, embedder: Embedder | None = None) -> "SearchIndex":
-    """Open a built index; the embedder is the build's model, loaded on the first semantic query."""
-    folder = search_dir(store_dir) / "index"
-    if not (folder / "meta.json").exists():
-        raise FileNotFoundError(f"no search index in {search_dir(store_dir)} (build it first)")
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    if embedder is not None and embedder.model_id != meta["model_id"]:
-        raise ValueError(f"the index was built with {meta['model_id']}, not {embedder.model_id}; "
-                         "rebuild it with this model or open it without one")
-    with open(folder / "articles.jsonl", encoding="utf-8") as f:
-        records = [ArticleRecord(**json.loads(line)) for line in f]
-    return SearchIndex(meta, Catalog(records), Tokenizer.load(folder / "userdict.txt"),
-                       LexicalIndex.load(folder / "lexical"), DenseIndex.load(folder, meta["index_kind"]),
-                       embedder)
+    """Open a built index; the embedder is the build's model, loaded on the first semantic query.
+    Every file is read from the one version the pointer names when it is opened (held against
+    clean-up while it loads), so a build publishing meanwhile never mixes two versions."""
+    folder, lock = index_pointer(store_dir).open_reader()
+    try:
+        if folder is None or not (folder / "meta.json").exists():
+            raise FileNotFoundError(f"no search index in {search_dir(store_dir)} (build it first)")
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if embedder is not None and embedder.model_id != meta["model_id"]:
+            raise ValueError(f"the index was built with {meta['model_id']}, not {embedder.model_id}; "
+                             "rebuild it with this model or open it without one")
+        with open(folder / "articles.jsonl", encoding="utf-8") as f:
+            records = [ArticleRecord(**json.loads(line)) for line in f]
+        return SearchIndex(meta, Catalog(records), Tokenizer.load(folder / "userdict.txt"),
+                           LexicalIndex.load(folder / "lexical"), DenseIndex.load(folder, meta["index_kind"]),
+                           embedder)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def check_index(store_dir: str | Path) -> tuple[list[str] | None, list[str]]:
+    """(article IRIs the index holds, what disagrees inside it), or (None, []) when there is no
+    index: for ``govrule check``, which compares the IRIs with the graph's articles."""
+    folder, lock = index_pointer(store_dir).open_reader()
+    if folder is None:
+        return None, []
+    problems: list[str] = []
+    try:
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            with open(folder / "articles.jsonl", encoding="utf-8") as f:
+                uris = [json.loads(line)["uri"] for line in f]
+            owner = np.load(folder / "passage_article.npy")
+            import faiss
+
+            stored = faiss.read_index(str(folder / "dense.faiss")).ntotal
+        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            return [], [f"search index {folder}: cannot be read: {type(e).__name__}: {e}"]
+        if meta.get("articles") != len(uris):
+            problems.append(f"search index: meta.json says {meta.get('articles')} articles, articles.jsonl holds {len(uris)}")
+        if not (meta.get("passages") == len(owner) == stored):
+            problems.append(f"search index: {meta.get('passages')} passages in meta.json, {len(owner)} mapped to "
+                            f"articles, {stored} vectors in FAISS")
+        if len(owner) and (owner.min() < 0 or owner.max() >= len(uris)):
+            problems.append("search index: passages point at articles that are not in it")
+        if len(set(owner.tolist())) != len(uris):
+            problems.append(f"search index: {len(uris) - len(set(owner.tolist()))} articles have no passage vector")
+        return uris, problems
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 def _dedupe_key(r: ArticleRecord) -> tuple[str, str]:

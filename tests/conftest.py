@@ -8,10 +8,15 @@ the session: the search cache in ``$GOVRULE_SEARCH_CACHE`` and the alignment cac
 They are keyed by model and text, so they only ever save work."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,3 +62,36 @@ def store_copy(seed_store, tmp_path_factory):
         return dst
 
     return make
+
+
+@contextlib.contextmanager
+def running_app(store: Path, log_path: Path, timeout: float = 240):
+    """``govrule app`` on a free loopback port over ``store``: yields its URL once Streamlit
+    answers its health check, and stops the server afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--store", str(store), "--port", str(port)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited: {Path(log_path).read_text()[-2000:]}")
+        else:
+            pytest.fail(f"the app did not come up in {timeout:.0f} s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -175,7 +175,7 @@ def test_sparql_row_limit_and_ask():
     ("SELECT ?x WHERE { ?x ", "语法错误 Syntax error"),
     ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "只读 Read-only"),
     ("PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }", "只读 Read-only"),
-    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "执行错误 Evaluation error"),
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "拒绝 Refused"),
 ])
 def test_sparql_errors_are_messages(query, message):
     at = run_sparql(open_page("ui/sparql_page.py"), query)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -23,27 +24,37 @@ def store_dir() -> str:
     return os.environ.get("GOVRULE_STORE") or DEFAULT_STORE
 
 
-@st.cache_resource(show_spinner="打开图谱 Opening the store …")
-def _store(path: str) -> GraphStore:
-    return open_store(path, read_only=False)
+def version(path: str, part: str = "oxigraph") -> str:
+    """The current version of the store's graph (``oxigraph``) or search index (``search/index``):
+    cache keys, so that the app picks up what a build (CLI or import) published."""
+    try:
+        return os.readlink(Path(path) / part)
+    except OSError:
+        return ""
+
+
+@st.cache_resource(show_spinner="打开图谱 Opening the store …", max_entries=1)
+def _store(path: str, version: str) -> GraphStore:
+    return open_store(path)  # read-only: builds write a new version beside it
 
 
 def get_store(quiet: bool = False) -> GraphStore | None:
-    """The writable store of this process (imports write through it), or None with a message."""
+    """The current version of the store, read-only (opened once per version: a build elsewhere
+    never disturbs it, and the next run of a page sees the new one), or None with a message."""
     path = store_dir()
     if not (Path(path) / "oxigraph").is_dir():
         if not quiet:
             st.warning(f"图谱尚未构建 No graph store in `{path}` yet: run `govrule build` or use 导入 Import.")
         return None
     try:
-        return _store(path)
-    except OSError as e:  # locked by a running `govrule build`, unreadable, …
+        return _store(path, version(path))
+    except OSError as e:  # unreadable, …
         st.error(f"无法打开图谱 Cannot open the store `{path}`: {e}")
         return None
 
 
-@st.cache_resource(show_spinner="加载检索模型与索引 Loading the search model and index …")
-def _index(path: str):
+@st.cache_resource(show_spinner="加载检索模型与索引 Loading the search model and index …", max_entries=1)
+def _index(path: str, version: str):
     from search.index import open_index
 
     index = open_index(path)  # the index's own model
@@ -59,7 +70,7 @@ def get_index(quiet: bool = False):
         if not quiet:
             st.warning("检索索引尚未构建 No search index yet: run `govrule build` or use 导入 Import.")
         return None
-    return _index(path)
+    return _index(path, version(path, "search/index"))
 
 
 def reset_caches() -> None:
@@ -68,9 +79,13 @@ def reset_caches() -> None:
     _index.clear()
 
 
-@st.cache_data(ttl=600, show_spinner=False)
 def documents(store_key: str) -> list[dict]:
-    """Every document of the store at ``store_key`` (its folder: the cache key) with its metadata."""
+    """Every document of the store at ``store_key`` (its folder) with its metadata."""
+    return _documents(store_key, version(store_key))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _documents(store_key: str, version: str) -> list[dict]:
     rows = get_store().query("""
 SELECT ?doc ?key ?title ?number ?district ?date ?type (COUNT(?a) AS ?articles) WHERE {
   ?doc a gr:Document ; gr:key ?key ; eli:title ?title .
@@ -81,9 +96,13 @@ SELECT ?doc ?key ?title ?number ?district ?date ?type (COUNT(?a) AS ?articles) W
     return [{k: (None if v is None else str(v)) for k, v in r.items()} for r in rows]
 
 
-@st.cache_data(ttl=600, show_spinner=False)
 def role_tree(store_key: str) -> list[tuple[str, int]]:
     """The role taxonomy as (label, depth) in tree order (narrower roles under their broader)."""
+    return _role_tree(store_key, version(store_key))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _role_tree(store_key: str, version: str) -> list[tuple[str, int]]:
     rows = get_store().query("""SELECT DISTINCT ?label ?broader WHERE { ?r a gr:Role ; skos:prefLabel ?label .
         FILTER(LANG(?label) = "zh")
         OPTIONAL { ?r skos:broader ?b . ?b skos:prefLabel ?broader . FILTER(LANG(?broader) = "zh") } }""")
@@ -166,6 +185,18 @@ def load_documents(keys: Sequence[str] | None = None) -> tuple[list[Document], l
 
 
 # ---------------------------------------------------------------- rendering
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&$:|~])")  # emphasis, code, links, HTML, entities, LaTeX, directives
+_MD_LINE_START = re.compile(r"(?m)^(\s*(?:\d+)?)([-+=#>.)])")  # lists, headings, quotes at a line start
+
+
+def md(text: str) -> str:
+    """Text from a document or a user for ``st.markdown``/``st.error``: what markdown, HTML and
+    Streamlit directives would read is backslash-escaped, so it shows as the text it is (a
+    ``<script>`` in a document is shown, never run; ``![x](url)`` is no image, ``:red[x]`` no colour)."""
+    out = _MD_INLINE.sub(r"\\\1", str(text))
+    out = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
+    return out.replace("\n", "  \n")
 
 
 def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:

@@ -1,6 +1,7 @@
 """文档 Documents: every document with its metadata; one document's text with roles, modal words
 and time constraints highlighted, its structure (chapters → articles → items) and extracted
 roles, its sources and duplicates. ``?doc=KEY&article=N`` opens an article (links from search)."""
+import html
 from collections import Counter
 
 import pandas as pd
@@ -8,7 +9,7 @@ import streamlit as st
 
 from graph.facts import document_view
 from ingest.roles import find_roles
-from ui.common import KIND_ZH, doc_label, documents, get_store, highlight, store_dir, style
+from ui.common import KIND_ZH, doc_label, documents, get_store, highlight, md, store_dir, style
 
 st.header("文档 Documents")
 
@@ -21,12 +22,12 @@ def article_html(a: dict, opened: bool = False) -> str:
             spans.append((m, m + len(c["modal"]), {"obligation": "modal"}.get(c["modality"], c["modality"])))
     spans += [(r.start, r.end, "role") for r in find_roles(a["text"])]
     cls = "gr-article gr-open" if opened else "gr-article"
-    return f'<div class="{cls}"><b>{a["label"]}</b> {highlight(a["text"], spans)}</div>'
+    return f'<div class="{cls}"><b>{html.escape(a["label"])}</b> {highlight(a["text"], spans)}</div>'
 
 
 def bearers(a: dict) -> str:
     names = sorted({c["bearer"] for c in a["clauses"] if c["bearer"]})
-    return "承担者 Bearers: " + "、".join(names) if names else ""
+    return "承担者 Bearers: " + md("、".join(names)) if names else ""
 
 
 store = get_store()
@@ -65,17 +66,17 @@ if store is not None:
         c2.metric("章 Chapters", len({a["chapter"] for a in v["articles"] if a["chapter"]}))
         c3.metric("义务性条款 Modal clauses", sum(len(a["clauses"]) for a in v["articles"]))
         c4.metric("时间约束 Time constraints", sum(len(a["times"]) for a in v["articles"]))
-        st.markdown(f"**{v['title']}** · {v.get('number') or '无文号'} · {v.get('district') or '—'} · "
-                    f"{v.get('date') or '—'} · {v.get('type') or '—'} · 发文机关 {v.get('issuer') or '—'}")
+        st.markdown(f"**{md(v['title'])}** · {md(v.get('number') or '无文号')} · {md(v.get('district') or '—')} · "
+                    f"{md(v.get('date') or '—')} · {md(v.get('type') or '—')} · 发文机关 {md(v.get('issuer') or '—')}")
         legend = ('图例 Legend: <mark class="role">角色 role</mark> <mark class="modal">义务 obligation</mark> '
                   '<mark class="prohibition">禁止 prohibition</mark> <mark class="permission">许可 permission</mark> '
                   '<mark class="time">时间 time</mark>')
         if opened is not None:
             with st.container(border=True):
-                st.markdown(f"**打开的条款 Opened article** · {opened['chapter'] or ''}")
+                st.markdown(f"**打开的条款 Opened article** · {md(opened['chapter'] or '')}")
                 st.markdown(article_html(opened, opened=True), unsafe_allow_html=True)
                 for it in opened["items"]:
-                    st.caption(f"{it['label']} {it['text'][:120]}")
+                    st.caption(md(f"{it['label']} {it['text'][:120]}"))
                 if bearers(opened):
                     st.caption(bearers(opened))
                 st.page_link("ui/graph_page.py", label="图谱 Graph view of this article", icon=":material/hub:",
@@ -91,7 +92,7 @@ if store is not None:
                 if a["chapter"] != chapter:
                     chapter = a["chapter"]
                     if chapter:
-                        st.subheader(chapter)
+                        st.subheader(md(chapter))
                 st.markdown(article_html(a, opened is not None and a["ordinal"] == opened["ordinal"]),
                             unsafe_allow_html=True)
                 if bearers(a):
@@ -101,9 +102,9 @@ if store is not None:
             for a in v["articles"]:
                 if a["chapter"] != chapter:
                     chapter = a["chapter"]
-                    lines.append(f"- **{chapter or '（不分章 No chapter）'}**")
-                lines.append(f"  - **{a['label']}** {a['text'][:40].replace(chr(10), ' ')}…")
-                lines += [f"    - {it['label']} {it['text'][:40].replace(chr(10), ' ')}…" for it in a["items"]]
+                    lines.append(f"- **{md(chapter or '（不分章 No chapter）')}**")
+                lines.append(f"  - **{md(a['label'])}** {md(a['text'][:40].replace(chr(10), ' '))}…")
+                lines += [f"    - {md(it['label'])} {md(it['text'][:40].replace(chr(10), ' '))}…" for it in a["items"]]
             st.markdown("\n".join(lines))
             roles = Counter(c["bearer"] for a in v["articles"] for c in a["clauses"] if c["bearer"])
             modals = Counter(c["modal"] for a in v["articles"] for c in a["clauses"] if c["modal"])
@@ -124,9 +125,9 @@ if store is not None:
                 st.info(f"{len(v['sources'])} 个文件内容相同，已合并为一个文件 These files are duplicates of one "
                         "document and were merged.")
             if v["versions"]:
-                st.markdown("**其他版本 Other versions**: " + "；".join(v["versions"]))
+                st.markdown("**其他版本 Other versions**: " + md("；".join(v["versions"])))
             if v["repeals"]:
-                st.markdown("**废止 Repeals**: " + "；".join(v["repeals"]))
+                st.markdown("**废止 Repeals**: " + md("；".join(v["repeals"])))
             if v.get("notice"):
                 with st.expander("印发通知 Notice"):
                     st.text(v["notice"])

@@ -1,6 +1,6 @@
 """SPARQL 查询: the example library, an editor, results as a table, CSV/JSON download. Read-only
-(the query runs in a child process on a read-only handle, updates are refused), with a time
-limit that stops the query and a row limit."""
+and contained (``graph/sandbox.py``): updates and SERVICE are refused, the query runs in a child
+process on a read-only handle, with a time limit that stops it, a row limit and a memory limit."""
 import json
 
 import pandas as pd
@@ -8,13 +8,15 @@ import streamlit as st
 
 from graph.library import load_queries
 from graph.ontology import PREFIXES
+from graph.sandbox import QueryError, run_query
 from ui.common import get_store, store_dir
-from ui.sparql_worker import QueryError, run_query
 
 ROW_MAX, ROW_DEFAULT = 10_000, 1000
 TIME_MAX, TIME_DEFAULT = 120, 20
 OWN = "（自己写 Write your own）"
-ERROR_ZH = {"syntax": "语法错误 Syntax error", "runtime": "执行错误 Evaluation error", "read-only": "只读 Read-only"}
+ERROR_ZH = {"syntax": "语法错误 Syntax error", "runtime": "执行错误 Evaluation error", "read-only": "只读 Read-only",
+            "refused": "拒绝 Refused", "timeout": "超时 Time limit", "memory": "内存 Memory limit",
+            "busy": "繁忙 Busy"}
 
 
 def compact(value):
@@ -40,16 +42,15 @@ if store is not None:
     c1, c2, c3 = st.columns([1, 1, 2])
     limit = c1.number_input("最多行数 Row limit", 1, ROW_MAX, ROW_DEFAULT, step=100)
     seconds = c2.number_input("时间上限（秒）Time limit (s)", 1, TIME_MAX, TIME_DEFAULT)
-    c3.caption(f"只读：查询在只读的独立进程中运行，超时即停止。Read-only: the query runs in a separate read-only "
-               f"process and is stopped at the time limit (at most {TIME_MAX} s, {ROW_MAX} rows).")
+    c3.caption(f"只读：不接受更新与 SERVICE；查询在只读的独立进程中运行，超时即停止。Read-only: no updates, no "
+               f"SERVICE; the query runs in a separate read-only process and is stopped at the time limit "
+               f"(at most {TIME_MAX} s, {ROW_MAX} rows).")
     if st.button("运行 Run", type="primary"):
         try:
             with st.spinner("查询中 Running …"):
                 res = run_query(store_dir(), text, PREFIXES, int(limit), float(seconds))
         except QueryError as e:
             st.error(f"{ERROR_ZH.get(e.kind, e.kind)}: {e}")
-        except TimeoutError as e:
-            st.error(f"超时 Time limit: {e}")
         else:
             if res.kind == "ask":
                 st.success(f"ASK → {'true' if res.boolean else 'false'}")
