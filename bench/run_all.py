@@ -24,6 +24,10 @@ BENCHES = {
     "align_scale": ["bench/align_scale.py"],
     "fuzz": ["bench/fuzz.py", "--examples", "1500"],
     "app_latency": ["bench/app_latency.py", "--queries", "20", "--modes", "hybrid", "lexical", "semantic"],
+    # performance and scale: slices of LawRefBook, a profile of the full build, baselines side by side
+    "scaling": ["bench/scaling.py", "--runs", "3", "--full-runs", "1", "--query-runs", "10"],
+    "profile": ["bench/profile_build.py"],
+    "baselines": ["bench/baselines.py"],
 }
 MARK = "<!-- bench:{} -->"
 HEAD = ("# Benchmarks\n\nWritten by `python bench/run_all.py` (or `make bench`); each section names the "

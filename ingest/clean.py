@@ -17,6 +17,7 @@ from .numbering import marker_at
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’…—"
 _TIGHT = rf"[{CJK}{CJK_PUNCT}0-9]"
+_TIGHT_RX = re.compile(_TIGHT)
 # whitespace between two CJK/digit characters (not digit–digit) is a layout artifact
 _SPACE_RUN = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b]+")
 _WIDE_ALNUM = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
@@ -116,7 +117,7 @@ def _tight(line: str, at: int) -> tuple[list[str], list[int], int]:
         if s == 0 or e == len(line):
             continue
         left, right = line[s - 1], line[e]
-        if not (re.match(_TIGHT, left) and re.match(_TIGHT, right)):
+        if not (_TIGHT_RX.match(left) and _TIGHT_RX.match(right)):
             continue
         if left.isdigit() and right.isdigit():
             continue

@@ -43,7 +43,10 @@ _MODALS = [
                    r"|(?<![重主必需摘纲提简首概只纪])要(?![求点件素闻害职务员])|负责(?![人同制])|一律(?!不)"),
     ("permission", r"可以|可根据|有权|(?<![不许认宁])(?<!可.)可(?![能行靠见视持])(?!(?P<opt>.)可不(?P=opt))"),
 ]
-MODAL_RX = re.compile("|".join(f"(?P<{k}>{rx})" for k, rx in _MODALS))
+# every modal word opens with one of these characters; the lookahead lets the regex engine
+# reject other positions at once instead of trying each alternative (same matches, ~30 % faster)
+_MODAL_FIRST = "不严禁一坚决应必务须需要负可有"
+MODAL_RX = re.compile(f"(?=[{_MODAL_FIRST}])(?:" + "|".join(f"(?P<{k}>{rx})" for k, rx in _MODALS) + ")")
 # rule-like 不 + verb right after a subject (区政府领导同志不出席…)
 _BARE_NOT = re.compile(r"不(?!超过|少于|低于|受|断|仅|同|足|是|再|属|但|论|管|在|会|必|如|及|止|得不)(?=[\u4e00-\u9fff]{2})")
 HEDGE_RX = re.compile(r"一般|原则上|通常|尽量|尽可能")
@@ -87,6 +90,15 @@ _MODIFIER = re.compile(r"[\u4e00-\u9fff]{1,12}的?")  # 卫生行政, 负有安�
 # …的 + a party after a modal word: the modal word opens a relative clause (负责…的部门, 不再续聘的物业服务人)
 _RELATIVE_DUTY = re.compile(r"[^，,。；]{0,30}?的(?:[^，,。；的]{0,8}?)" + _AGENT_NOUNS + r"(?!工作|职责|制)")
 _AFTER_MODAL_BY = re.compile(r"[^，,]{0,15}?由")  # 应由X, 原则上应于…内由X
+_SENTENCE_BREAK = re.compile(r"[。；;\n]")
+_COMMA = re.compile(r"[，,]")
+_UNIT_AFTER_CONJ = re.compile(r"(?<=[、和及与或])(?:各|有关|相关)?单位$")
+_CONJ_ONLY = re.compile(r"[、和及与或]+")
+_UNIT_WORD = re.compile(r"(?:各|有关|相关)?单位")
+_COORD_GAP = re.compile(r"[、，,和及与或以者并（(各]+")
+_WHOLE_NP = re.compile(r"([\u4e00-\u9fff、“”]{2,40}?)(?:原则上|一般|也|还|均|都|亦|先|依法|及时|每年|应)*")
+_CJK_NP = re.compile(r"[\u4e00-\u9fff、“”]+")
+_FIRST_CONJUNCT = re.compile(_AGENT_NOUN.pattern + r"(?=和|及|与|或者|、)")
 
 
 def _marked(text: str, start_only: bool = False) -> bool:
@@ -100,7 +112,7 @@ def _sentences(text: str) -> list[tuple[int, int, str]]:
     """Sentence spans with the break before each: '' (first), '\\n' (new paragraph), '。' or '；'."""
     rank = {"": 0, "；": 1, "。": 2, "\n": 3}
     spans, start, brk = [], 0, ""
-    for m in re.finditer(r"[。；;\n]", text):
+    for m in _SENTENCE_BREAK.finditer(text):
         if m.start() > start:
             spans.append((start, m.start(), brk if spans else ""))
             brk = None
@@ -113,10 +125,11 @@ def _sentences(text: str) -> list[tuple[int, int, str]]:
 
 
 def _segments(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The comma segments of ``text[s:e]`` (absolute offsets)."""
     out, cur = [], s
-    for m in re.finditer(r"[，,]", text[s:e]):
-        out.append((cur, s + m.start()))
-        cur = s + m.end()
+    for m in _COMMA.finditer(text, s, e):
+        out.append((cur, m.start()))
+        cur = m.end()
     out.append((cur, e))
     return out
 
@@ -184,12 +197,12 @@ def _link(gap: str, printed: bool = False) -> str | None:
     'mod' (nothing or 的: the second is the head; with ``printed`` also a modifier such as
     国务院卫生行政部门) or None (other words: not one phrase)."""
     g = gap.replace("）", "").replace(")", "")
-    g = re.sub(r"(?<=[、和及与或])(?:各|有关|相关)?单位$", "", g)  # 区政府各部门、单位主要负责同志: heads of both
-    if re.fullmatch(r"[、和及与或]+", g) and gap.endswith("单位"):
+    g = _UNIT_AFTER_CONJ.sub("", g)  # 区政府各部门、单位主要负责同志: heads of both
+    if _CONJ_ONLY.fullmatch(g) and gap.endswith("单位"):
         return "mod"
     if g in ("", "的") or (printed and _MODIFIER.fullmatch(g) and not _marked(g)):
         return "mod"
-    if re.fullmatch(r"[、，,和及与或以者并（(各]+", re.sub(r"(?:各|有关|相关)?单位", "", g)):
+    if _COORD_GAP.fullmatch(_UNIT_WORD.sub("", g)):
         return "coord"
     return None
 
@@ -220,7 +233,7 @@ def _noun_phrase(seg: str, whole: bool) -> str | None:
     if not seg or _ADVERBIAL.match(seg) or _marked(seg, True):
         return None
     if whole:
-        m = re.fullmatch(r"([\u4e00-\u9fff、“”]{2,40}?)(?:原则上|一般|也|还|均|都|亦|先|依法|及时|每年|应)*", seg)
+        m = _WHOLE_NP.fullmatch(seg)
         np = m.group(1) if m and _AGENT_HEAD.search(m.group(1)) else None
     else:
         m = _AGENT_NOUN.search(seg)
@@ -234,9 +247,9 @@ def _noun_phrase(seg: str, whole: bool) -> str | None:
         if np and not _ENDS_SUBJECT.match(seg, len(np)):  # 政府|信息公开: a modifier, not the head
             np = None
     if (not np or len(np) < 2 or _marked(np) or "由" in np or _NEGATED.match(np)
-            or not re.fullmatch(r"[\u4e00-\u9fff、“”]+", np)):
+            or not _CJK_NP.fullmatch(np)):
         return None
-    first = re.search(_AGENT_NOUN.pattern + r"(?=和|及|与|或者|、)", np)  # 社会保险行政部门和其他有关行政部门
+    first = _FIRST_CONJUNCT.search(np)  # 社会保险行政部门和其他有关行政部门
     return np[:first.end()] if first else np
 
 
@@ -381,6 +394,17 @@ def _sentence_subject(body: str, printed: bool) -> str | None:
     return None if role == "@" else role
 
 
+_CONDITION_LEAD = re.compile(r"涉及|如遇|遇有|如有|如需|如果|凡|对")
+
+
+def _conditions(body: str) -> list[str]:
+    # a condition is …的 before a comma, or opens with a lead word and ends in 的/时: most
+    # clauses have neither, and the regex would try 40 characters from every position
+    if "的，" not in body and not (("的" in body or "时" in body) and _CONDITION_LEAD.search(body)):
+        return []
+    return [c.group(0) for c in CONDITION_RX.finditer(body) if not EXCEPTION_RX.match(c.group(0))][:3]
+
+
 def find_clauses(text: str, times: list[TimeConstraint], context: str | None = None,
                  chapter: str | None = None) -> list[Clause]:
     """Deontic clauses of one article's text.
@@ -440,8 +464,8 @@ def find_clauses(text: str, times: list[TimeConstraint], context: str | None = N
                 text=body, modality=modality, modal=word, strength="hedged" if hedged else "strict",
                 bearer=role, bearer_surface=surface, action=body[m_end:].strip("，, "),
                 roles=list(dict.fromkeys(m.role for m in find_roles(body))),
-                conditions=[c.group(0) for c in CONDITION_RX.finditer(body) if not EXCEPTION_RX.match(c.group(0))][:3],
-                exceptions=[x.group(0) for x in EXCEPTION_RX.finditer(body)],
+                conditions=_conditions(body),
+                exceptions=[x.group(0) for x in EXCEPTION_RX.finditer(body)] if "除" in body else [],
                 constraints=[t for t in times if cs <= t.start < cs + len(body)],
                 start=cs, end=cs + len(body)))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -15,6 +16,7 @@ CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 CN_NUM = "零〇○一二两三四五六七八九十百千"
 
 
+@lru_cache(maxsize=4096)
 def cn_to_int(s: str) -> int | None:
     """'一百零一' → 101, '二〇一一' → 2011 (digit by digit), '12' → 12; None if not a numeral."""
     s = s.strip()
@@ -73,8 +75,15 @@ _MARKERS = [
 HEADING_KINDS = ("pian", "zhang", "jie")
 
 
+# every marker opens with one of these: most paragraphs are rejected without trying the regexes
+_MARKER_FIRST = frozenset("第（(" + CN_NUM + "0123456789０１２３４５６７８９")
+_SPACES = re.compile(r"\s+")
+
+
 def marker_at(text: str) -> Marker | None:
     """The numbering marker that opens ``text``, if any."""
+    if not text or text[0] not in _MARKER_FIRST:
+        return None
     for kind, rx in _MARKERS:
         m = rx.match(text)
         if not m:
@@ -85,7 +94,7 @@ def marker_at(text: str) -> Marker | None:
         sub = 0
         if kind == "tiao" and m.group(2):
             sub = cn_to_int(m.group(2)) or 0
-        label = re.sub(r"\s+", "", m.group(0))
+        label = _SPACES.sub("", m.group(0))
         end = m.end()
         while end < len(text) and text[end] in " \u3000\t":
             end += 1

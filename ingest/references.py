@@ -14,11 +14,15 @@ ARTICLE_REF = re.compile(
 DOC_REF = re.compile(r"《([^《》]{2,80})》")
 DOC_NUM = re.compile(r"[\u4e00-\u9fff]{1,8}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 ACT = re.compile(r"签发|审批|审定|批准|审签|核签|审核")
+_SENTENCE = re.compile(r"[^。；\n]+")
+_COMMA = re.compile(r"[，,]")
+_OBJ_LEAD = re.compile(r"^(?:对|凡)")
 
 
 def find_references(text: str, own_doc_number: str | None = None) -> list[Reference]:
     out: list[Reference] = []
-    for m in ARTICLE_REF.finditer(text):
+    # every article reference contains 条 and every doc number 号: skip the scans without them
+    for m in (ARTICLE_REF.finditer(text) if "条" in text else ()):
         if m.start() == 0:
             continue
         if m.group(1):
@@ -31,7 +35,7 @@ def find_references(text: str, own_doc_number: str | None = None) -> list[Refere
         out.append(Reference("article", target, m.group(0), m.start(), m.end()))
     for m in DOC_REF.finditer(text):
         out.append(Reference("document", m.group(1), m.group(0), m.start(), m.end()))
-    for m in DOC_NUM.finditer(text):
+    for m in (DOC_NUM.finditer(text) if "号" in text else ()):
         num = find_doc_numbers(m.group(0))
         if num and num[0] != own_doc_number:
             out.append(Reference("document", num[0], m.group(0), m.start(), m.end()))
@@ -41,7 +45,9 @@ def find_references(text: str, own_doc_number: str | None = None) -> list[Refere
 def find_approvals(text: str) -> list[Approval]:
     """'以区政府名义发布的公文，由区长签发' → (区长, 签发, 以区政府名义发布的公文)."""
     out: list[Approval] = []
-    for sent in re.finditer(r"[^。；\n]+", text):
+    if not ACT.search(text):
+        return out
+    for sent in _SENTENCE.finditer(text):
         s = sent.group(0)
         for act in ACT.finditer(s):
             roles = [r for r in find_roles(s) if r.end <= act.start() and act.start() - r.end <= 6]
@@ -50,8 +56,8 @@ def find_approvals(text: str) -> list[Approval]:
             who = roles[-1]
             # approvers joined by 或/和 (常务副区长或分管副区长签发)
             group = [r for r in find_roles(s) if r.end <= act.start() and who.start - r.end <= 10 and r.start >= who.start - 14]
-            obj = re.split(r"[，,]", s[:min(r.start for r in group)])[0]
-            obj = re.sub(r"^(?:对|凡)", "", obj).strip() or s[act.end():].strip("，, ")
+            obj = _COMMA.split(s[:min(r.start for r in group)])[0]
+            obj = _OBJ_LEAD.sub("", obj).strip() or s[act.end():].strip("，, ")
             for r in dict.fromkeys(group):
                 out.append(Approval(r.role, act.group(0), obj, s, sent.start(), sent.end()))
     return out

@@ -235,9 +235,13 @@ def _article(ordinal: int, m: Marker, ps: list[Para], chapter, section, series) 
 _ITEM_RX = {
     "paren_cn": re.compile(r"[（(]([一二三四五六七八九十]+)[）)]"),
     "paren_arabic": re.compile(r"[（(](\d{1,2})[）)]"),
-    "arabic": re.compile(r"(?:^|(?<=[\n：。；]))(\d{1,2})[.．、](?!\d)"),
-    "cn": re.compile(r"(?:^|(?<=[\n：。；]))([一二三四五六七八九十]+)、"),
+    # the lookahead first lets the engine skip positions that cannot start an item
+    "arabic": re.compile(r"(?=\d)(?:^|(?<=[\n：。；]))(\d{1,2})[.．、](?!\d)"),
+    "cn": re.compile(r"(?=[一二三四五六七八九十])(?:^|(?<=[\n：。；]))([一二三四五六七八九十]+)、"),
 }
+
+
+_SPACE = re.compile(r"\s")
 
 
 def find_items(text: str, series: str | None) -> list[Item]:
@@ -261,6 +265,6 @@ def find_items(text: str, series: str | None) -> list[Item]:
             if k + 1 == len(found):
                 nl = text.find("\n", m.end())
                 stop = nl if nl >= 0 else stop
-            items.append(Item(label=re.sub(r"\s", "", m.group(0)), text=text[m.end():stop].strip()))
+            items.append(Item(label=_SPACE.sub("", m.group(0)), text=text[m.end():stop].strip()))
         return items
     return []

@@ -81,7 +81,13 @@ def find_times(text: str) -> list[TimeConstraint]:
             found.append(tc)
             taken.append((tc.start, tc.end))
 
-    for m in _MINIMUM.finditer(text):
+    # each pattern needs a word that most articles lack: a substring test skips the regex scan
+    has = text.__contains__
+    minimum = has("不少于") or has("不低于") or has("至少")
+    freq = has("每") or has("次")
+    advance = has("提前") or has("会前") or has("事先")
+    deadline = has("内") or has("超过")
+    for m in (_MINIMUM.finditer(text) if minimum else ()):
         n, unit = _n(m.group("n")), m.group("u")
         iso, wd = duration(n, unit)
         before = _MIN_PERIOD.search(text[max(m.start() - 16, 0):m.start()])
@@ -89,7 +95,7 @@ def find_times(text: str) -> list[TimeConstraint]:
         period = _PERIOD_WORD.get(before.group(1)) if before else None
         add(TimeConstraint(text[start:m.end()], "minimum", iso, wd, None if iso else n, None, period, None,
                            start, m.end()))
-    for m in _FREQ.finditer(text):
+    for m in (_FREQ.finditer(text) if freq else ()):
         if m.group("pu"):
             count, cmax = _n(m.group("n")), _n(m.group("n_max"))
             period, hedge = _period(m.group("pn"), m.group("pu")), m.group("hedge")
@@ -98,12 +104,12 @@ def find_times(text: str) -> list[TimeConstraint]:
         else:
             count, cmax, period, hedge = 1, None, _period(m.group("pn3"), m.group("pu3")), m.group("hedge3")
         add(TimeConstraint(m.group(0), "frequency", None, False, count, cmax, period, hedge, m.start(), m.end()))
-    for m in _ADVANCE.finditer(text):
+    for m in (_ADVANCE.finditer(text) if advance else ()):
         half = m.group("n") == "半"
         iso, wd = duration(_n(m.group("n")), m.group("u"), half)
         add(TimeConstraint(m.group(0), "advance_notice", iso, wd, None, None, None, m.group("hedge"),
                            m.start(), m.end()))
-    for m in _DEADLINE.finditer(text):
+    for m in (_DEADLINE.finditer(text) if deadline else ()):
         n, u = (m.group("n"), m.group("u")) if m.group("n") else (m.group("n2"), m.group("u2"))
         iso, wd = duration(_n(n), u, n == "半")
         if iso is None:
