@@ -65,15 +65,15 @@ def store_copy(seed_store, tmp_path_factory):
 
 
 @contextlib.contextmanager
-def running_app(store: Path, log_path: Path, timeout: float = 240):
-    """``govrule app`` on a free loopback port over ``store``: yields its URL once Streamlit
-    answers its health check, and stops the server afterwards."""
+def running_app(store: Path, log_path: Path, timeout: float = 240, paths=()):
+    """``govrule app`` on a free loopback port over ``store`` (built from ``paths`` when missing):
+    yields its URL once Streamlit answers its health check, and stops the server afterwards."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--store", str(store), "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--store", str(store), "--port", str(port),
+                             *map(str, paths)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout
@@ -95,3 +95,21 @@ def running_app(store: Path, log_path: Path, timeout: float = 240):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium driven by Playwright (skipped where it is not installed)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()

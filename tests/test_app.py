@@ -3,14 +3,11 @@
 model and index are opened once per process (st.cache_resource), as in the running app."""
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import running_app
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -370,30 +367,8 @@ def test_govrule_app_builds_a_missing_store_and_serves_on_loopback(tmp_path):
     docs.mkdir()
     (docs / "值班管理办法.txt").write_text(NEW_DOC, encoding="utf-8")
     store = tmp_path / "store"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     log = tmp_path / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--store", str(store), "--port", str(port),
-                                 str(docs)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-            assert proc.poll() is None, log.read_text()[-2000:]
-        else:
-            pytest.fail("the app did not come up")
+    with running_app(store, log, timeout=180, paths=[docs]) as url:
         assert (store / "oxigraph").is_dir() and (store / "search" / "index" / "meta.json").exists()
         said = log.read_text()
-        assert "building it from" in said and f"GovRule app on http://127.0.0.1:{port}" in said  # loopback
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        assert "building it from" in said and f"GovRule app on {url}" in said  # loopback

@@ -347,7 +347,7 @@ def test_import_page_saves_a_traversal_name_safely_and_escapes_the_preview(store
 
 # ---------------------------------------------------------------- documents in a real browser
 
-CHROMIUM = "/usr/bin/chromium"
+from conftest import CHROMIUM  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -372,20 +372,6 @@ def hostile_app(seed_store, tmp_path_factory):
     build_index(res.documents, store)
     with running_app(store, base / "app.log") as url:
         yield url, res.documents[0].key, base / "docs" / "办法.txt"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def _settle(page) -> None:
