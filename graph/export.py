@@ -21,23 +21,24 @@ def export(store_dir, fmt: str, out_path: str | Path, include_meta: bool = False
     """Write the store in ``fmt`` (ttl, nt, jsonld, nq, trig) to ``out_path``; returns the
     number of triples (union formats) or quads (dataset formats) written. ``store_dir`` may
     also be an open ``GraphStore``."""
+    from .remote import RemoteStore
     from .store import GraphStore, open_store
 
     if fmt.lower() not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(sorted(FORMATS))}")
     rdf_format, keeps_graphs = FORMATS[fmt.lower()]
-    if not isinstance(store_dir, GraphStore):
+    if not isinstance(store_dir, (GraphStore, RemoteStore)):
         with open_store(store_dir, read_only=True) as st:
             return export(st, fmt, out_path, include_meta)
     st = store_dir
-    meta = ox.NamedNode(str(META_GRAPH))
     # vocabulary prefixes only: instance IRIs are percent-encoded, and prefixed names with
     # escaped '%' are legal Turtle but unreadable
     prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else {
         p: iri for p, iri in ont.PREFIXES.items() if not iri.startswith(ont.ID)}
     if keeps_graphs:
-        items = (q for q in st.ox.quads_for_pattern(None, None, None, None)
-                 if include_meta or q.graph_name != meta)
+        items = st.quads(include_meta)
+    elif isinstance(st, RemoteStore):  # each triple of the union once
+        items = iter({ox.Triple(q.subject, q.predicate, q.object): None for q in st.quads(include_meta)})
     else:  # CONSTRUCT gives each triple of the union once
         flt = "" if include_meta else f"FILTER(?g != <{META_GRAPH}>)"
         items = iter(st.ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {flt} }}"))

@@ -112,6 +112,9 @@ def run_query(store_dir: str | Path, text: str, prefixes: dict[str, str] | None 
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     row_limit = max(1, min(int(row_limit), MAX_ROWS))
     time_limit = max(0.1, min(float(time_limit), MAX_SECONDS))
+    from .remote import is_remote
+    if is_remote(str(store_dir)):
+        return _run_remote(str(store_dir), text, prefixes, row_limit, time_limit, fmt)
     request = json.dumps({"store": str(Path(store_dir).resolve()), "query": text, "prefixes": prefixes,
                           "limit": row_limit, "format": fmt, "memory": int(memory_limit)}, ensure_ascii=False)
     t0 = time.perf_counter()
@@ -144,6 +147,35 @@ def run_query(store_dir: str | Path, text: str, prefixes: dict[str, str] | None 
     return QueryResult(out["kind"], out.get("vars", []), out.get("rows", []), out.get("truncated", False),
                        out.get("boolean"), seconds, None if data is None else data.encode("utf-8"),
                        out.get("isolated", False))
+
+
+def _run_remote(url: str, text: str, prefixes: dict[str, str], row_limit: int, time_limit: float,
+                fmt: str | None) -> QueryResult:
+    """The same checks, on a SPARQL server: the server runs the query (its own limits apply),
+    we stop waiting at the time limit and keep at most ``row_limit`` rows."""
+    from .remote import RemoteError, RemoteStore
+
+    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
+    t0 = time.perf_counter()
+    try:
+        out = RemoteStore(url).run_json(prologue + text, timeout=time_limit)
+    except TimeoutError:
+        raise QueryError("timeout", f"查询超过 {time_limit:g} 秒，已停止 The query ran longer than "
+                                    f"{time_limit:g} s and was stopped") from None
+    except RemoteError as e:
+        raise QueryError("runtime", str(e)) from None
+    rows = out.get("rows", [])
+    truncated = len(rows) > row_limit
+    res = QueryResult(out["kind"], out.get("vars", []), rows[:row_limit], truncated, out.get("boolean"),
+                      time.perf_counter() - t0)
+    if fmt:
+        if res.kind == "graph":
+            import pyoxigraph as ox
+            rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.N_TRIPLES
+            res.data = ox.serialize([ox.Triple(*map(_ox, r)) for r in res.rows], format=rdf)
+        else:
+            res.data = _serialize(res.results_json(), fmt).encode("utf-8")
+    return res
 
 
 # ---------------------------------------------------------------- the child

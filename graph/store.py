@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from ingest.model import Document
 
@@ -38,7 +38,9 @@ from . import ontology as ont
 from .convert import document_triples, entity_triples, make_context, ontology_triples, resolve_document
 from .ontology import ENTITIES_GRAPH, GR, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_GRAPH, SPECIAL_GRAPHS
 from .reason import infer
+from .remote import RemoteStore, is_remote, local_dir, open_remote
 from .roles import default_taxonomy
+from .storebase import StoreBase
 from .terms import from_ox, nt_line, plain, to_ox
 from .versions import Pointer, store_lock
 
@@ -62,7 +64,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
 
-class GraphStore:
+class GraphStore(StoreBase):
     """An open Oxigraph store; ``ox`` is the pyoxigraph store for anything not wrapped here.
 
     ``path`` is the version folder it reads (or writes), ``store_dir`` the store folder it
@@ -117,9 +119,6 @@ class GraphStore:
     def graphs(self) -> list[URIRef]:
         return sorted(URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def document_graphs(self) -> list[URIRef]:
-        return [g for g in self.graphs() if g not in SPECIAL_GRAPHS]
-
     def __len__(self) -> int:
         return len(self.ox)
 
@@ -141,17 +140,6 @@ class GraphStore:
             for q in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(g))):
                 yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)
 
-    def graph(self, *graphs: URIRef | str) -> Graph:
-        """An in-memory rdflib copy of the given named graphs (merged)."""
-        g = ont.bind_prefixes(Graph())
-        for t in self.triples(graphs):
-            g.add(t)
-        return g
-
-    def union_graph(self, include_meta: bool = False) -> Graph:
-        """An in-memory rdflib copy of the union of all graphs."""
-        return self.graph(*(g for g in self.graphs() if include_meta or g != META_GRAPH))
-
     def dataset(self):
         """A live rdflib Dataset over this store (oxrdflib); slower than ``query``."""
         from oxrdflib import OxigraphStore
@@ -171,6 +159,44 @@ class GraphStore:
             elif q.predicate.value == files:
                 out.setdefault(q.subject.value, {}).setdefault("files", []).append(q.object.value)
         return out
+
+    # -- writes
+    def apply(self, pending: Path | None, rewrite, meta_graphs, meta_lines: list[str]) -> None:
+        """One batch of a build (``_Writer``): drop the meta entries of ``meta_graphs``, clear
+        the ``rewrite`` graphs, load ``pending`` (N-Quads), then add ``meta_lines`` (N-Triples)
+        to the meta graph. The same call on ``remote.RemoteStore`` writes to a server."""
+        store = self.ox
+        meta = to_ox(META_GRAPH)
+        for g in meta_graphs:
+            for q in list(store.quads_for_pattern(to_ox(g), None, None, meta)):
+                store.remove(q)
+        store.flush()
+        for g in rewrite:
+            if store.contains_named_graph(to_ox(g)):
+                store.remove_graph(to_ox(g))
+        size = pending.stat().st_size if pending is not None and pending.exists() else 0
+        if size > BULK_THRESHOLD:
+            store.bulk_load(path=str(pending), format=ox.RdfFormat.N_QUADS)
+        elif size:
+            store.load(path=str(pending), format=ox.RdfFormat.N_QUADS)
+        if meta_lines:
+            store.load("".join(meta_lines), format=ox.RdfFormat.N_TRIPLES, to_graph=meta)
+        store.flush()
+
+    def replace_graph(self, graph: URIRef, triples) -> int:
+        """Replace one named graph with ``triples`` in place; returns their count."""
+        g = to_ox(graph)
+        if self.ox.contains_named_graph(g):
+            self.ox.remove_graph(g)
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in dict.fromkeys(triples)]
+        self.ox.extend(quads)
+        self.ox.flush()
+        return len(quads)
+
+    def quads(self, include_meta: bool = False):
+        """Every quad, as pyoxigraph quads (export)."""
+        meta = to_ox(META_GRAPH)
+        return (q for q in self.ox.quads_for_pattern(None, None, None, None) if include_meta or q.graph_name != meta)
 
     # -- lifecycle
     def close(self) -> None:
@@ -211,14 +237,17 @@ def pointer(store_dir: str | Path) -> Pointer:
     return Pointer(Path(store_dir) / POINTER)
 
 
-def open_store(store_dir: str | Path, read_only: bool = True) -> GraphStore:
-    """Open the store in ``store_dir``.
+def open_store(store_dir: str | Path, read_only: bool = True) -> GraphStore | RemoteStore:
+    """Open the store in ``store_dir``, or the SPARQL server at that URL (``remote.py``:
+    ``StoreUnreachable`` when it does not answer).
 
     Read-only (the default): the current version, which no build ever writes again, so
     readers keep working while a build runs (they see the new version when they reopen).
     Writable: a transaction under the store's build lock, on a copy of the current version
     (hard links: cheap); closing it publishes the copy in one atomic step, and if the block
     raises or the process dies the store stays as it was."""
+    if is_remote(store_dir):
+        return open_remote(store_dir, read_only=read_only)
     if read_only:
         path, lock = pointer(store_dir).open_reader()
         if path is None:
@@ -309,7 +338,7 @@ class _Transaction:
 def query(store_dir_or_store, sparql: str):
     """Run a SPARQL query on a store directory, a ``GraphStore`` or a pyoxigraph ``Store``
     (see ``GraphStore.query`` for the result shapes)."""
-    if isinstance(store_dir_or_store, GraphStore):
+    if isinstance(store_dir_or_store, (GraphStore, RemoteStore)):
         return store_dir_or_store.query(sparql)
     if isinstance(store_dir_or_store, ox.Store):
         return GraphStore(store_dir_or_store).query(sparql)
@@ -419,30 +448,14 @@ class _Writer:
         self.out.close()
         if not self.meta:
             return
-        store = self.st.ox
-        meta = to_ox(META_GRAPH)
-        for g in self.meta:
-            for q in list(store.quads_for_pattern(to_ox(g), None, None, meta)):
-                store.remove(q)
-        store.flush()
-        for g in self.rewrite:
-            if store.contains_named_graph(to_ox(g)):
-                store.remove_graph(to_ox(g))
-        size = self.pending.stat().st_size
-        if size > BULK_THRESHOLD:
-            store.bulk_load(path=str(self.pending), format=ox.RdfFormat.N_QUADS)
-        elif size:
-            store.load(path=str(self.pending), format=ox.RdfFormat.N_QUADS)
-        quads = []
+        lines = []
         for g, v in self.meta.items():
             if v is not None:
-                quads += [ox.Quad(to_ox(g), to_ox(GR.contentHash), ox.Literal(v[0]), meta),
-                          ox.Quad(to_ox(g), to_ox(GR.tripleCount), to_ox(Literal(v[1])), meta)]
+                lines += [nt_line(g, GR.contentHash, Literal(v[0])), nt_line(g, GR.tripleCount, Literal(v[1]))]
                 if v[2]:
-                    quads.append(ox.Quad(to_ox(g), to_ox(GR.inputHash), ox.Literal(v[2]), meta))
-                quads += [ox.Quad(to_ox(g), to_ox(GR.sourceFileHash), ox.Literal(f), meta) for f in v[3]]
-        store.extend(quads)
-        store.flush()
+                    lines.append(nt_line(g, GR.inputHash, Literal(v[2])))
+                lines += [nt_line(g, GR.sourceFileHash, Literal(f)) for f in v[3]]
+        self.st.apply(self.pending, self.rewrite, list(self.meta), lines)
         self.meta, self.rewrite = {}, set()
         self.batches += 1
 
@@ -468,25 +481,21 @@ def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
 
 def write_graph(store_dir, graph: URIRef, triples) -> int:
     """Replace one named graph (e.g. the alignments) with ``triples``; returns their count.
-    ``store_dir`` is a store folder or a ``GraphStore``: a writable one is written in place, a
-    read-only one (the app's) through a transaction on its store folder, published atomically."""
+    ``store_dir`` is a store folder, a SPARQL endpoint URL or an open store: a writable one is
+    written in place, a read-only one (the app's) through a transaction on its store folder,
+    published atomically; a server's graph is replaced on the server."""
+    if isinstance(store_dir, RemoteStore) or is_remote(store_dir):
+        st = store_dir if isinstance(store_dir, RemoteStore) else RemoteStore(store_dir, read_only=False)
+        if st.read_only:
+            st = RemoteStore(st.endpoint, read_only=False)
+        return st.replace_graph(graph, triples)
     if isinstance(store_dir, GraphStore) and not store_dir.read_only:
-        return _replace_graph(store_dir, graph, triples)
+        return store_dir.replace_graph(graph, triples)
     target = store_dir.store_dir if isinstance(store_dir, GraphStore) else store_dir
     if target is None:
         raise ValueError("write_graph: this read-only store has no store folder to write a new version into")
     with open_store(target, read_only=False) as st:
-        return _replace_graph(st, graph, triples)
-
-
-def _replace_graph(st: GraphStore, graph: URIRef, triples) -> int:
-    g = to_ox(graph)
-    if st.ox.contains_named_graph(g):
-        st.ox.remove_graph(g)
-    quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in dict.fromkeys(triples)]
-    st.ox.extend(quads)
-    st.ox.flush()
-    return len(quads)
+        return st.replace_graph(graph, triples)
 
 
 def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: dict | None = None,
@@ -522,11 +531,19 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
     fps = [input_hash(d, ctx, f) for d, f in zip(docs, files)]
     job = _Job(docs, fps, files, ctx, taxonomy, reason, list(keep_sources), remove_missing, progress)
 
-    if isinstance(store_dir, GraphStore):
+    if isinstance(store_dir, (GraphStore, RemoteStore)):
         if store_dir.read_only:
             raise ValueError("build_store needs a store folder or a writable GraphStore")
         _build_into(store_dir, job, report, store_dir.path.with_name(store_dir.path.name + ".pending.nq")
                     if store_dir.path else None)
+    elif is_remote(store_dir):  # a server: no versions, but the same skip-what-is-unchanged writes
+        with store_lock(local_dir(store_dir)), open_remote(store_dir, read_only=False) as st:
+            try:
+                _run(st, job, _Writer(None, None, dry=True), BuildReport())
+                report.unchanged = len(docs)
+                report.triples, report.inferred = len(st), st.count(INFERRED_GRAPH)
+            except _Changes:
+                _build_into(st, job, report, None)
     else:
         with store_lock(store_dir):
             ptr = pointer(store_dir)

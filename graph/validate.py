@@ -25,7 +25,8 @@ def _check(data: Graph, shapes: Graph, inference: str) -> tuple[bool, str]:
 def validate(store_or_graph, inference: str = "none", batch_size: int = 200) -> tuple[bool, str]:
     """(conforms, report text). Accepts a ``GraphStore``, a pyoxigraph ``Store``, a store
     directory, or an rdflib ``Graph``/``Dataset`` (validated as one union graph, with the
-    ontology added). ``inference`` is pyshacl's: "none", "rdfs", "owlrl" or "both"."""
+    ontology added), or a ``remote.RemoteStore``. ``inference`` is pyshacl's: "none", "rdfs", "owlrl" or "both"."""
+    from .remote import RemoteStore
     from .store import GraphStore, open_store
 
     shapes = ont.load_shapes()
@@ -43,7 +44,7 @@ def validate(store_or_graph, inference: str = "none", batch_size: int = 200) -> 
     if isinstance(store_or_graph, (str, Path)):
         with open_store(store_or_graph, read_only=True) as st:
             return validate(st, inference, batch_size)
-    st = store_or_graph if isinstance(store_or_graph, GraphStore) else GraphStore(store_or_graph)
+    st = store_or_graph if isinstance(store_or_graph, (GraphStore, RemoteStore)) else GraphStore(store_or_graph)
     shared = list(st.triples([ONTOLOGY_GRAPH, ENTITIES_GRAPH]))
     docs = st.document_graphs()
     conforms, reports = True, []

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import streamlit as st
 
+from graph.remote import is_remote, local_dir
 from graph.store import GraphStore, open_store
 from ingest.model import Document
 from ingest.pipeline import parse_paths
@@ -21,12 +22,23 @@ KIND_ZH = {"deadline": "期限", "advance_notice": "提前", "frequency": "频�
 
 
 def store_dir() -> str:
+    """The store: a folder, or the query URL of a SPARQL endpoint (``graph/remote.py``)."""
     return os.environ.get("GOVRULE_STORE") or DEFAULT_STORE
+
+
+def local() -> Path:
+    """The store's local folder: itself, or a SPARQL endpoint's (search index, uploads, caches)."""
+    return local_dir(store_dir())
 
 
 def version(path: str, part: str = "oxigraph") -> str:
     """The current version of the store's graph (``oxigraph``) or search index (``search/index``):
-    cache keys, so that the app picks up what a build (CLI or import) published."""
+    cache keys, so that the app picks up what a build (CLI or import) published. A server
+    has no versions: its answers are cached for the data caches' ten minutes."""
+    if is_remote(path):
+        if part == "oxigraph":
+            return "remote"
+        path = str(local_dir(path))
     try:
         return os.readlink(Path(path) / part)
     except OSError:
@@ -42,13 +54,13 @@ def get_store(quiet: bool = False) -> GraphStore | None:
     """The current version of the store, read-only (opened once per version: a build elsewhere
     never disturbs it, and the next run of a page sees the new one), or None with a message."""
     path = store_dir()
-    if not (Path(path) / "oxigraph").is_dir():
+    if not is_remote(path) and not (Path(path) / "oxigraph").is_dir():
         if not quiet:
             st.warning(f"图谱尚未构建 No graph store in `{path}` yet: run `govrule build` or use 导入 Import.")
         return None
     try:
         return _store(path, version(path))
-    except OSError as e:  # unreadable, …
+    except OSError as e:  # unreadable, a server that does not answer, …
         st.error(f"无法打开图谱 Cannot open the store `{path}`: {e}")
         return None
 
@@ -65,7 +77,7 @@ def _index(path: str, version: str):
 
 def get_index(quiet: bool = False):
     """The search index of the store (loaded once per process, model warmed up), or None."""
-    path = store_dir()
+    path = str(local())
     if not (Path(path) / "search" / "index" / "meta.json").exists():
         if not quiet:
             st.warning("检索索引尚未构建 No search index yet: run `govrule build` or use 导入 Import.")

@@ -14,7 +14,7 @@ from graph.compare import (LEGEND_HTML, compare, matters, table_html, time_facts
                            to_markdown, write_comparison)
 from graph.ontology import ALIGNMENTS_GRAPH
 from graph.store import write_graph
-from ui.common import doc_label, documents, get_store, load_documents, store_dir
+from ui.common import doc_label, documents, get_store, load_documents, local, store_dir
 
 ALL = "（全部事项 All matters）"
 CSS = """<style>
@@ -65,7 +65,7 @@ if store is not None:
                         for d in parsed)
             with st.spinner("对齐条款 Aligning articles …（首次需嵌入每个句子，约一分钟 the first time embeds every "
                             "sentence: about a minute）"):
-                result = _alignment(sig, lexical, str(Path(store_dir()).resolve()), parsed)
+                result = _alignment(sig, lexical, str(local().resolve()), parsed)
             whole = compare(parsed, result)
             c1, c2, c3 = st.columns([3, 3, 2])
             typed = c1.text_input("事项 Matter（检索 search topics and text）", placeholder="常务会议")

@@ -14,7 +14,7 @@ from ingest.pipeline import parse_paths
 from ingest.readers import SUPPORTED_SUFFIXES
 from search.embed import make_embedder
 from search.index import build_index, discard_index, publish_index
-from ui.common import documents, get_index, get_store, load_documents, md, reset_caches, store_dir
+from ui.common import documents, get_index, get_store, load_documents, local, md, reset_caches, store_dir
 from ui.uploads import MAX_FILE_MB, MAX_FILES, save_uploads
 
 STAGES = {"read": (0.0, 0.05, "读取全部文件 Reading every document"), "lexical": (0.05, 0.15, "关键词索引 Lexical index"),
@@ -35,16 +35,16 @@ def _add(docs, step, bar) -> None:
         new = {d.key for d in docs}
         index = get_index(quiet=True)
         embedder = index.embedder if index is not None else make_embedder(None)
-        staged = build_index([d for d in existing if d.key not in new] + list(docs), store_dir(), embedder=embedder,
+        staged = build_index([d for d in existing if d.key not in new] + list(docs), local(), embedder=embedder,
                              progress=lambda done, total, stage: step(stage, done, total), publish=False)
     try:
         rep = build_store(docs, store_dir(), remove_missing=False, progress=lambda n, t: step("graph", n, t))
     except BaseException:
         if staged is not None:
-            discard_index(store_dir(), staged.staged)
+            discard_index(local(), staged.staged)
         raise
     if staged is not None:
-        publish_index(store_dir(), staged.staged)
+        publish_index(local(), staged.staged)
     reset_caches()
     bar.progress(1.0, text="完成 Done")
     st.success(f"图谱：新增 added {rep.added}，替换 replaced {rep.replaced}，未变 unchanged {rep.unchanged}；"
@@ -65,7 +65,7 @@ st.caption(f"支持 txt / md / docx / pdf（需文字层 with a text layer）/ h
 files = st.file_uploader("选择文件 Choose files", accept_multiple_files=True, max_upload_size=MAX_FILE_MB,
                          type=sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES))
 if files:
-    saved, refused = save_uploads(Path(store_dir()) / "uploads", [(f.name, f.getvalue()) for f in files])
+    saved, refused = save_uploads(local() / "uploads", [(f.name, f.getvalue()) for f in files])
     for r in refused:
         st.error(f"无法导入 Cannot import {md(r.name)}: {md(r.reason)}")
     res = parse_paths([str(p) for p in saved], workers=1)
@@ -93,7 +93,7 @@ if files:
                 bar.progress(min(1.0, lo + (hi - lo) * (done / total if total else 1.0)), text=f"{label} {done}/{total}")
 
             try:
-                with store_lock(store_dir(), what="import"):
+                with store_lock(local(), what="import"):
                     _add(res.documents, step, bar)
             except StoreBusy as e:
                 st.error(f"图谱正在由其他进程构建，请稍后再试 The store is being built by another process; try again "
