@@ -1,6 +1,6 @@
 """Interaction latency of the app: how long a search takes to answer on the page.
 
-    python bench/app_latency.py [--store DIR] [--queries 20] [--modes hybrid lexical semantic]
+    python bench/app_latency.py [--store DIR] [--queries 20] [--modes hybrid lexical semantic] [--pages]
 
 Builds the seed store from corpus/ (``govrule build`` and ``govrule align`` of the three work
 rules, into DIR or a folder under the temp directory that later runs reuse), starts ``govrule app`` on a loopback port, drives headless
@@ -8,7 +8,10 @@ Chromium (/usr/bin/chromium through Playwright) and types the first N gold queri
 (tests/gold/search_queries.jsonl) into the search box one after another. Each is timed inside the page, from
 the Enter keydown until the animation frame after the page shows that query's summary line,
 which the search page writes after its last hit: every hit, its facts and its counterparts are
-on the page by then. Prints a Markdown section for BENCHMARKS.md.
+on the page by then. With ``--pages`` it then opens the documents, obligations, SPARQL and compare
+pages too. The app's memory (peak and current RSS of the server process) is read at the end.
+``--store`` may name any built store (e.g. one with LawRefBook's graph and search index).
+Prints a Markdown section for BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -103,7 +106,45 @@ def search(page, box, query: str) -> tuple[float, float]:
     return ms, float(server.group(1)) if server else float("nan")
 
 
-def measure(url: str, queries: list[str], modes: list[str]) -> dict:
+PAGES = [("documents", "图例 Legend"), ("obligations", "条 clauses"), ("sparql", "行 rows"), ("compare", "事项 matters")]
+
+
+def visit_pages(page, url: str) -> dict:
+    """Open the other pages (each loads what it needs from the store; the SPARQL page runs its
+    default query); ms until each shows its content, None when it did not within 2 minutes."""
+    out = {}
+    for name, text in PAGES:
+        t0 = time.perf_counter()
+        page.goto(f"{url}/{name}", wait_until="domcontentloaded")
+        try:
+            if name == "sparql":
+                page.get_by_role("button", name="运行 Run").click(timeout=120_000)
+            page.get_by_text(text, exact=False).first.wait_for(timeout=120_000)
+            out[name] = 1000 * (time.perf_counter() - t0)
+        except Exception:  # noqa: BLE001 - Playwright's timeout: recorded, the others still run
+            out[name] = None
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(peak RSS, current RSS) of a process, MB (Linux /proc)."""
+    vals = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmHWM:", "VmRSS:")):
+            vals[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return vals.get("VmHWM", float("nan")), vals.get("VmRSS", float("nan"))
+
+
+def describe(store: Path) -> str:
+    from graph.store import open_store
+
+    with open_store(store) as st:
+        docs = st.query_plain("SELECT (COUNT(?d) AS ?n) WHERE { ?d a gr:Document }")[0]["n"]
+        arts = st.query_plain("SELECT (COUNT(?a) AS ?n) WHERE { ?a a gr:Article }")[0]["n"]
+    return f"{docs:,} documents, {arts:,} articles"
+
+
+def measure(url: str, queries: list[str], modes: list[str], pages: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     out: dict = {}
@@ -125,19 +166,21 @@ def measure(url: str, queries: list[str], modes: list[str]) -> dict:
                 page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
             runs = [search(page, box, q) for q in queries]
             out[mode] = {"browser": [r[0] for r in runs], "server": [r[1] for r in runs]}
+        if pages:
+            out["pages"] = visit_pages(page, url)
         browser.close()
     return out
 
 
-def markdown(res: dict, queries: list[str], modes: list[str], load: tuple[float, float, float]) -> str:
+def markdown(res: dict, queries: list[str], modes: list[str], load: tuple[float, float, float],
+             what: str = "the seed store (4 documents, 205 articles, the work rules aligned)", command: str = "") -> str:
     lines = [
-        "## App: search latency in the browser (seed corpus)",
+        f"## App: search latency in the browser ({'seed corpus' if 'seed' in what else what})",
         "",
-        f"Command: `python bench/app_latency.py --queries {len(queries)} --modes {' '.join(modes)}`  ",
+        f"Command: `python bench/app_latency.py --queries {len(queries)} --modes {' '.join(modes)}{command}`  ",
         f"Machine: {cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load average at start {load[0]:.1f} (other jobs were running).  ",
-        f"`govrule app` on a loopback port over the seed store (4 documents, 205 articles, the work rules "
-        "aligned), headless Chromium "
+        f"`govrule app` on a loopback port over {what}, headless Chromium "
         f"through Playwright. The first {len(queries)} queries of tests/gold/search_queries.jsonl, typed one "
         "after another; each timed in the page from the Enter keydown to the animation frame that shows that "
         "query's summary line, which the page writes after its last hit (10 hits, each with its facts and "
@@ -155,6 +198,11 @@ def markdown(res: dict, queries: list[str], modes: list[str], load: tuple[float,
     lines += ["", f"First search of the session (page just loaded): {res['first_ms']:.0f} ms; page load until "
                   f"the search box shows: {res['page_load_ms']:.0f} ms (the first page of a fresh process loads "
                   "the model and the index, once per process)."]
+    if "pages" in res:
+        lines += ["", "Then each other page, ms until it shows its content: " + ", ".join(
+            f"{k} {v:,.0f}" if v is not None else f"{k} (not within 2 min)" for k, v in res["pages"].items()) + "."]
+    lines += ["", f"**App memory**: the server process's peak RSS {res['rss'][0]:,.0f} MB, {res['rss'][1]:,.0f} MB at "
+                  "the end (model, search index, store handle and the pages' caches)."]
     return "\n".join(lines) + "\n"
 
 
@@ -164,15 +212,18 @@ def main() -> None:
                     help="store folder (built from corpus/ when missing; reused later)")
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--modes", nargs="+", default=["hybrid"], choices=list(MODE_LABEL))
+    ap.add_argument("--pages", action="store_true", help="also open the documents, obligations, SPARQL and compare pages")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
     store = Path(args.store)
-    if not (store / "search" / "index" / "meta.json").exists():
+    seeds = not (store / "search" / "index" / "meta.json").exists()
+    if seeds:
         print(f"building the seed store in {store} …", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "cli", "build", str(ROOT / "corpus"), "--store", str(store)],
                        cwd=ROOT, check=True)
-    if not (store / "cache" / "align").is_dir():  # the work rules' alignments, as after `govrule align`
+    seeds = seeds or (store / "cache" / "align").is_dir()
+    if seeds and not (store / "cache" / "align").is_dir():  # the work rules' alignments, as after `govrule align`
         print("aligning the three work rules …", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "cli", "align", "--docs", *WORK_RULES, "--corpus", str(ROOT / "corpus"),
                         "--store", str(store)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -183,14 +234,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_app(store, port, Path(tmp) / "app.log")
         try:
-            res = measure(f"http://127.0.0.1:{port}", queries, args.modes)
+            res = measure(f"http://127.0.0.1:{port}", queries, args.modes, args.pages)
+            res["rss"] = memory_mb(proc.pid)  # `govrule app` became the Streamlit server (execve)
         finally:
             proc.terminate()
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    print(markdown(res, queries, args.modes, load), end="")
+    sys.path.insert(0, str(ROOT))
+    what = "the seed store (4 documents, 205 articles, the work rules aligned)" if seeds else describe(store)
+    extra = (" --pages" if args.pages else "") + ("" if seeds else f" --store {args.store}")
+    print(markdown(res, queries, args.modes, load, what, extra), end="")
 
 
 if __name__ == "__main__":

@@ -328,3 +328,55 @@ def test_the_app_shows_the_same_over_a_server(server, local, monkeypatch):
     assert got["documents"] == want["documents"]
     assert got["obligations"] == want["obligations"]
     assert got["sparql"] and got["sparql"][0].split(" ·")[0] == want["sparql"][0].split(" ·")[0]
+
+
+class _Flaky:
+    """A loopback HTTP server that answers 503 ``failures`` times, then a SPARQL ASK result."""
+
+    def __init__(self, failures: int):
+        import http.server
+        import threading
+
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                outer.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if outer.requests <= failures:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                body = b'{"head": {}, "boolean": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_requests_are_retried_while_the_server_is_busy():
+    flaky = _Flaky(failures=2)  # e.g. a server still starting behind a proxy
+    try:
+        RemoteStore(flaky.url).ping()
+        assert flaky.requests == 3
+    finally:
+        flaky.close()
+    down = _Flaky(failures=100)
+    try:
+        with pytest.raises(StoreUnreachable, match="HTTP 503 .tried 4 times"):
+            RemoteStore(down.url).ping()
+        assert down.requests == 4
+    finally:
+        down.close()
