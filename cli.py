@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, StoreBusy, StoreUnreachable, RemoteError) as e:
+    except (FileNotFoundError, StoreBusy, StoreUnreachable, RemoteError, TimeoutError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

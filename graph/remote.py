@@ -57,7 +57,8 @@ class StoreUnreachable(OSError):
 
 
 class RemoteError(RuntimeError):
-    """The server answered a request with an error (bad query, refused update …)."""
+    """The server answered a request with an error (bad query, refused update …), or the
+    endpoint is misconfigured."""
 
 
 def is_remote(spec) -> bool:
@@ -80,7 +81,7 @@ class Endpoint:
         env = os.environ if env is None else env
         parts = urlsplit(url)
         if parts.username or parts.password:
-            raise ValueError("put SPARQL credentials in GOVRULE_SPARQL_USER / GOVRULE_SPARQL_PASSWORD, "
+            raise RemoteError(f"{url}: put SPARQL credentials in GOVRULE_SPARQL_USER / GOVRULE_SPARQL_PASSWORD, "
                              "not in the URL (command lines are visible to other users)")
         path = parts.path.rstrip("/")
         at = lambda p: urlunsplit((parts.scheme, parts.netloc, p, "", ""))  # noqa: E731
@@ -118,7 +119,9 @@ def local_dir(spec: str | Path) -> Path:
 
 
 class _Http:
-    """Requests with retries, authentication from the endpoint, and one-line errors."""
+    """Requests with retries, authentication from the endpoint, and one-line errors. Retrying
+    a write is safe: every write either adds triples (a set: adding twice changes nothing) or
+    deletes them."""
 
     def __init__(self, ep: Endpoint):
         import requests

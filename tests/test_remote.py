@@ -224,7 +224,8 @@ def test_credentials_come_from_the_environment(virtuoso_url, monkeypatch, tmp_pa
     p = subprocess.run([sys.executable, "-m", "cli", "obligations", "--store",
                         virtuoso_url.replace("http://", "http://dba:dba@")], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0 and "GOVRULE_SPARQL_USER" in p.stderr  # never in the URL
+    assert p.returncode == 1 and "GOVRULE_SPARQL_USER" in p.stderr  # never in the URL
+    assert len(p.stderr.strip().splitlines()) == 1
 
 
 def test_server_without_union_default_graph_is_named(tmp_path, seeds):
