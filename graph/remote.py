@@ -368,6 +368,20 @@ class RemoteStore(StoreBase):
             return len(self)
         return int(self.query_plain(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
 
+    size = __len__
+
+    def missing(self, graph: URIRef, lines: list[str]) -> list[str]:
+        """The N-Triples ``lines`` not yet in ``graph`` (asked in batches with VALUES)."""
+        out = []
+        for i in range(0, len(lines), 200):
+            chunk = lines[i:i + 200]
+            values = "\n".join("(" + line.rstrip().removesuffix(".").rstrip() + ")" for line in chunk)
+            rows = self.query(f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ {values} }} "
+                              f"GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            present = {nt_line(r["s"], r["p"], r["o"]) for r in rows}
+            out += [line for line in chunk if line not in present]
+        return out
+
     def union_count(self, include_meta: bool = False) -> int:
         flt = "" if include_meta else f"FILTER(?g != <{META_GRAPH}>)"
         rows = self.query_plain(f'SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g '

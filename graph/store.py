@@ -128,6 +128,23 @@ class GraphStore(StoreBase):
             return len(self.ox)
         return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))))
 
+    def size(self) -> int:
+        """Quads in the store, read from the bookkeeping where it has them: the same number as
+        ``len``, without counting millions of quads one by one (a second on LawRefBook)."""
+        meta = self.meta()
+        n = sum(1 for _ in self.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        for g in self.ox.named_graphs():
+            c = meta.get(g.value, {}).get("count") if g != to_ox(META_GRAPH) else None
+            n += int(c) if c is not None else self.count(g.value)
+        return n
+
+    def missing(self, graph: URIRef, lines: list[str]) -> list[str]:
+        """The N-Triples ``lines`` not yet in ``graph``."""
+        g = to_ox(graph)
+        return [line for line in lines
+                if not any(ox.Quad(t.subject, t.predicate, t.object, g) in self.ox
+                           for t in ox.parse(line, format=ox.RdfFormat.N_TRIPLES))]
+
     def union_count(self, include_meta: bool = False) -> int:
         """Distinct triples of the union graph (what ttl/nt export writes)."""
         flt = "" if include_meta else f"FILTER(?g != <{META_GRAPH}>)"
@@ -433,6 +450,13 @@ class _Writer:
             self.commit()
             self.out = open(self.pending, "w", encoding="utf-8")
 
+    def add(self, graph: URIRef, lines: list[str], digest: str, count: int) -> None:
+        """Add ``lines`` to ``graph`` without rewriting it (``count``: the graph's size after)."""
+        self.need()
+        suffix = f" <{graph}> .\n"
+        self.out.writelines(line[:-3] + suffix for line in lines)
+        self.meta[graph] = (digest, count, None, [])
+
     def touch(self, graph: URIRef, digest: str, count: int, fingerprint: str | None, files: list[str] = ()) -> None:
         """Same content, new fingerprint: only the meta entry changes."""
         self.need()
@@ -541,7 +565,7 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
             try:
                 _run(st, job, _Writer(None, None, dry=True), BuildReport())
                 report.unchanged = len(docs)
-                report.triples, report.inferred = len(st), st.count(INFERRED_GRAPH)
+                report.triples, report.inferred = st.size(), st.count(INFERRED_GRAPH)
             except _Changes:
                 _build_into(st, job, report, None)
     else:
@@ -555,7 +579,7 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
                 try:
                     _run(old, job, _Writer(None, None, dry=True), BuildReport())
                     report.unchanged = len(docs)
-                    report.triples, report.inferred = len(old), old.count(INFERRED_GRAPH)
+                    report.triples, report.inferred = old.size(), old.count(INFERRED_GRAPH)
                     report.seconds = time.perf_counter() - t0
                     old.close()
                     return report  # nothing to write: no new version
@@ -608,7 +632,7 @@ def _build_into(st: GraphStore, job: _Job, report: BuildReport, pending: Path | 
         st._flushed = True
     finally:
         w.close()
-    report.triples = len(st)
+    report.triples = st.size()
     report.inferred = st.count(INFERRED_GRAPH)
 
 
@@ -631,11 +655,17 @@ def _run(st: GraphStore, job: _Job, w: _Writer, report: BuildReport) -> None:
         w.drop(INFERRED_GRAPH)
 
     lines = _lines(entity_triples(job.docs, job.ctx))
-    if not job.remove_missing:  # keep the shared nodes of the documents already there
-        lines = list(dict.fromkeys(_lines(st.triples([ENTITIES_GRAPH])) + lines))
-    digest = _digest(MAPPING_VERSION, *lines)
-    if old.get(str(ENTITIES_GRAPH), {}).get("hash") != digest:
-        w.put(ENTITIES_GRAPH, lines, digest)
+    had = old.get(str(ENTITIES_GRAPH), {})
+    if not job.remove_missing and had.get("count") is not None:
+        # documents added to the ones there: their new shared nodes are added to the graph (a
+        # chained hash marks the change; the next full build rewrites the graph once)
+        new = st.missing(ENTITIES_GRAPH, lines)
+        if new:
+            w.add(ENTITIES_GRAPH, new, _digest(MAPPING_VERSION, had.get("hash", ""), *new), int(had["count"]) + len(new))
+    else:
+        digest = _digest(MAPPING_VERSION, *lines)
+        if had.get("hash") != digest:
+            w.put(ENTITIES_GRAPH, lines, digest)
 
     current: set[str] = set()
     total = len(job.docs)

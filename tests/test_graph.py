@@ -18,7 +18,7 @@ from graph.convert import (document_triples, label_number, make_context, ontolog
                            to_quads)
 from graph.export import export
 from graph.library import load_queries
-from graph.ontology import ELI, GR, INFERRED_GRAPH, TIME
+from graph.ontology import ELI, ENTITIES_GRAPH, GR, INFERRED_GRAPH, TIME
 from graph.reason import infer
 from graph.store import build_store, open_store, query
 from graph.terms import to_ox
@@ -502,3 +502,12 @@ def test_adding_documents_keeps_the_others(seed_docs, tmp_path):
         districts = {str(r["l"]) for r in st.query("SELECT ?l WHERE { ?d a gr:District ; rdfs:label ?l }")}
         assert districts == {d.district for d in seed_docs if d.district}
         assert validate(st)[0]
+        added = set(st.triples([ENTITIES_GRAPH]))
+        assert st.size() == len(st)  # the bookkeeping's count, after adding to a graph in place
+    # the shared nodes grew in place, one document at a time: the same as building all at once
+    build_store(seed_docs, tmp_path / "all")
+    with open_store(tmp_path / "all") as st:
+        assert set(st.triples([ENTITIES_GRAPH])) == added
+    with open_store(tmp_path / "s", read_only=False) as st:
+        rep = build_store(seed_docs[-1:], st, remove_missing=False)  # already there: nothing to add
+        assert (rep.added, rep.unchanged) == (0, 1)

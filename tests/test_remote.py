@@ -381,3 +381,15 @@ def test_requests_are_retried_while_the_server_is_busy():
         assert down.requests == 4
     finally:
         down.close()
+
+
+def test_adding_documents_to_a_server(tmp_path, seeds, local):
+    """The app's import against a server: documents added one batch at a time end as one build."""
+    with skip_missing(), oxigraph_server(tmp_path / "db") as url:
+        build_store(seeds[:2], url)
+        rep = build_store(seeds[2:], url, remove_missing=False)
+        assert (rep.added, rep.removed) == (len(seeds) - 2, 0)
+        with open_store(url) as st:
+            assert set(st.triples([ENTITIES_GRAPH])) == set(local.triples([ENTITIES_GRAPH]))
+            assert len(st.document_graphs()) == len(seeds)
+            assert st.size() == st.count() > 0
