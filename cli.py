@@ -149,7 +149,8 @@ def _build(args: argparse.Namespace) -> int:
     n_art = sum(len(d.articles) for d in res.documents)
     print(f"{res.files} files → {len(res.documents)} documents, {n_art} articles → {args.store}: "
           f"{rep.added} added, {rep.replaced} replaced, {rep.unchanged} unchanged, {rep.removed} removed; "
-          f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s", file=sys.stderr)
+          f"{rep.triples} quads ({rep.inferred} inferred) in {rep.seconds:.1f} s"
+          + (f" (store compacted in {rep.optimize_seconds:.1f} s)" if rep.optimize_seconds else ""), file=sys.stderr)
     for w in rep.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if staged is not None:

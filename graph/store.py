@@ -47,6 +47,7 @@ from .versions import Pointer, store_lock
 # part of every fingerprint; the mapping code's own source is hashed too (``code_fingerprint``)
 MAPPING_VERSION = "1"
 BULK_THRESHOLD = 4 << 20  # bytes of N-Quads above which bulk_load beats a transactional load
+OPTIMIZE_BYTES = 32 << 20  # a build that loads more compacts the store before publishing it
 BATCH_BYTES = 64 << 20  # N-Quads applied per batch: what a killed build may have to redo
 
 
@@ -61,6 +62,7 @@ class BuildReport:
     reasoned: bool = False  # whether OWL-RL ran in this build (only when the ontology graph changed)
     inferred: int = 0  # triples in the inferred graph
     resumed: bool = False  # whether it continued the copy a killed run of the same build had left
+    optimize_seconds: float = 0.0  # compaction after a large load (part of ``seconds``)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -433,6 +435,7 @@ class _Writer:
         self.meta: dict[URIRef, tuple[str, int, str | None, list[str]] | None] = {}
         self.rewrite: set[URIRef] = set()
         self.batches = 0
+        self.loaded = 0  # bytes of N-Quads applied
 
     def need(self) -> None:
         """A write is coming (before the work of computing it)."""
@@ -479,6 +482,7 @@ class _Writer:
                 if v[2]:
                     lines.append(nt_line(g, GR.inputHash, Literal(v[2])))
                 lines += [nt_line(g, GR.sourceFileHash, Literal(f)) for f in v[3]]
+        self.loaded += self.pending.stat().st_size if self.pending.exists() else 0
         self.st.apply(self.pending, self.rewrite, list(self.meta), lines)
         self.meta, self.rewrite = {}, set()
         self.batches += 1
@@ -630,6 +634,12 @@ def _build_into(st: GraphStore, job: _Job, report: BuildReport, pending: Path | 
         _run(st, job, w, report)
         w.commit()
         st._flushed = True
+        if w.loaded > OPTIMIZE_BYTES and isinstance(st, GraphStore):
+            # a bulk load leaves RocksDB uncompacted: compacting once (18 s for LawRefBook's
+            # 5.2 M quads) makes the example queries 1.3-3x faster for every reader after
+            t = time.perf_counter()
+            st.ox.optimize()
+            report.optimize_seconds = time.perf_counter() - t
     finally:
         w.close()
     report.triples = st.size()
