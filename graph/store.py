@@ -673,6 +673,8 @@ def _run(st: GraphStore, job: _Job, w: _Writer, report: BuildReport) -> None:
         if new:
             w.add(ENTITIES_GRAPH, new, _digest(MAPPING_VERSION, had.get("hash", ""), *new), int(had["count"]) + len(new))
     else:
+        if not job.remove_missing:  # no bookkeeping for the graph (an interrupted batch): merge
+            lines = list(dict.fromkeys(_lines(st.triples([ENTITIES_GRAPH])) + lines))
         digest = _digest(MAPPING_VERSION, *lines)
         if had.get("hash") != digest:
             w.put(ENTITIES_GRAPH, lines, digest)
