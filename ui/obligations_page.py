@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.facts import deadlines, duration_days, obligations
-from ui.common import KIND_ZH, MODALITY_ZH, get_store, role_tree, store_dir
+from ui.common import KIND_ZH, MODALITY_ZH, get_store, role_tree, store_dir, version
 
 ALL = "（全部 All）"
 DEADLINE_KINDS = ("deadline", "advance_notice")  # a time by which something must be done (as search filters)
@@ -25,6 +25,22 @@ def xlsx(df: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.to_excel(buf, index=False, sheet_name="义务")
     return buf.getvalue()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _all_deadlines(store_key: str, version: str) -> list[dict]:
+    return deadlines(get_store())
+
+
+def chosen_deadlines(chosen: tuple[str, ...]) -> list[dict]:
+    """The deadlines of the chosen districts: asked district by district when there are a few
+    named ones (fast on any corpus), else all of them once per store version (17 s on LawRefBook)."""
+    if not chosen:
+        return []
+    if "—" not in chosen and len(chosen) <= 8:
+        rows = [d for name in chosen for d in deadlines(get_store(), district=name)]  # names match by part:
+        return list({json.dumps(d, ensure_ascii=False, sort_keys=True, default=str): d for d in rows}.values())  # once each
+    return _all_deadlines(store_dir(), version(store_dir()))
 
 
 st.header("义务 Obligations by role")
@@ -85,7 +101,7 @@ if store is not None:
         else:
             st.caption("没有条款 No clauses to chart.")
         st.subheader("期限长短 Deadlines by length")
-        dl = [d for d in deadlines(store) if d["kind"] in DEADLINE_KINDS and (d["district"] or "—") in chosen]
+        dl = [d for d in chosen_deadlines(tuple(chosen)) if d["kind"] in DEADLINE_KINDS and (d["district"] or "—") in chosen]
         lengths = [(d, duration_days(d["iso"], d["working_days"])) for d in dl]
         data = pd.DataFrame([{"期限 Length": bucket(days), "地区 District": d["district"] or "—",
                               "原文 Surface": d["surface"]} for d, days in lengths if days is not None])
