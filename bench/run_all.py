@@ -24,6 +24,9 @@ BENCHES = {
     "align_scale": ["bench/align_scale.py"],
     "fuzz": ["bench/fuzz.py", "--examples", "1500"],
     "remote_store": ["bench/remote_store.py", "--runs", "5"],
+    # the app over LawRefBook: needs /tmp/govrule-lrb-app with the graph (graph_build's store) and the
+    # search index (search_scale's) side by side — see README, Benchmarks
+    "app_scale": ["bench/app_latency.py", "--store", "/tmp/govrule-lrb-app", "--queries", "20", "--pages"],
     "app_latency": ["bench/app_latency.py", "--queries", "20", "--modes", "hybrid", "lexical", "semantic"],
     # performance and scale: slices of LawRefBook, a profile of the full build, baselines side by side
     "scaling": ["bench/scaling.py", "--runs", "3", "--full-runs", "1", "--query-runs", "10"],
