@@ -248,7 +248,8 @@ def _table(rows: list[dict], columns: list[str], width: int = 60) -> str:
 
 def cmd_sparql(args: argparse.Namespace) -> int:
     """A read-only query with a time and row limit (``graph/sandbox.py``): updates and SERVICE
-    are refused, the query runs in a child process that is killed at the time limit."""
+    are refused, the query runs in a child process that is killed at the time limit (on a
+    SPARQL server: the server runs it, and we stop waiting at the limit)."""
     from graph.sandbox import QueryError, run_query
 
     if not _remote(args) and not (Path(args.store) / "oxigraph").is_dir():

@@ -7,6 +7,9 @@ the app (or the machine) with it. The text is checked first (``safety.check_quer
 update, no SERVICE); the child then drops its network (a fresh network namespace: SERVICE
 could reach nothing even if it got past the check) before it opens the store.
 
+On a SPARQL server (``--store URL``) the same text check runs, then the server answers under its
+own limits; we stop waiting at the time limit and keep at most the row limit (``_run_remote``).
+
 ``run_query`` is the caller's side (the app's SPARQL page and ``govrule sparql``);
 ``python graph/sandbox.py --child`` is the child: a JSON request on stdin, one JSON answer on
 stdout. The child imports only pyoxigraph and ``graph.versions`` (stdlib), to start fast.
