@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from graph.library import load_queries  # noqa: E402
 from graph.store import build_store, open_store  # noqa: E402
 from search_scale import dir_mb, find_corpus, percentile, pick_files  # noqa: E402
-from sparql_servers import VIRTUOSO_USER, ServerMissing, oxigraph_server, virtuoso_server  # noqa: E402
+from sparql_servers import PIDS, VIRTUOSO_USER, ServerMissing, oxigraph_server, virtuoso_server  # noqa: E402
 
 
 def hwm_mb(pid: int) -> float:
@@ -40,22 +40,6 @@ def hwm_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
-
-
-def server_pid(port_url: str, name: str) -> int | None:
-    """The pid of the server process listening for ``port_url`` (by its command line)."""
-    port = port_url.split(":")[2].split("/")[0]
-    for p in Path("/proc").iterdir():
-        if not p.name.isdigit():
-            continue
-        try:
-            cmd = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if name in cmd and (port in cmd or (name == "virtuoso" and str(Path(port_url).parent) in cmd) or
-                            name == "virtuoso"):
-            return int(p.name)
-    return None
 
 
 def measure(target, docs, runs: int) -> dict:
@@ -115,8 +99,7 @@ def main() -> None:
                 with ctx as url:
                     os.environ["GOVRULE_CACHE"] = str(work / "cache")
                     results[label] = r = measure(url, docs, args.runs)
-                    pid = server_pid(url, "virtuoso" if name == "virtuoso" else "oxigraph")
-                    r["rss"] = hwm_mb(pid) if pid else float("nan")
+                    r["rss"] = hwm_mb(PIDS[url])
                 r["disk"] = dir_mb(work / name)
             except ServerMissing as e:
                 print(f"skipped {name}: {e}", file=sys.stderr)

@@ -26,7 +26,6 @@ seconds or months, so ``PT48H`` reads back as ``P2D`` (same length, other lexica
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
@@ -40,6 +39,7 @@ from rdflib import URIRef
 
 from . import ontology as ont
 from .ontology import ALIGNMENTS_GRAPH, GR, META_GRAPH
+from .sandbox import serialize_results, term_json
 from .storebase import StoreBase
 from .terms import from_ox, nt_line, plain
 
@@ -267,6 +267,15 @@ class RemoteStore(StoreBase):
         return self.http.request("POST", self.endpoint.query_url, data={"query": text.encode("utf-8")},
                                  headers={"Accept": accept}, timeout=timeout)
 
+    def _json(self, sparql: str, **kw) -> dict:
+        """The JSON results of a query; a clear error when the URL answers something else."""
+        r = self._select(sparql, **kw)
+        try:
+            return r.json()
+        except ValueError:
+            raise RemoteError(f"{self.endpoint.query_url}: the answer is not SPARQL results JSON "
+                              f"({r.headers.get('Content-Type', 'no content type')}): is this a SPARQL endpoint?") from None
+
     def update(self, sparql: str) -> None:
         if self.read_only:
             raise PermissionError(f"{self.endpoint.query_url} was opened read-only")
@@ -274,7 +283,7 @@ class RemoteStore(StoreBase):
 
     def ping(self) -> None:
         """Raise ``StoreUnreachable`` unless the endpoint answers a query."""
-        self._select("ASK { }", prefixes=False, timeout=30)
+        self._json("ASK { }", prefixes=False, timeout=30)
 
     def check_union(self) -> None:
         """Raise when the documents are in named graphs but queries do not see them: the
@@ -288,11 +297,11 @@ class RemoteStore(StoreBase):
                 "--union-default-graph; Fuseki: tdb2:unionDefaultGraph true; Virtuoso does this by default)")
 
     def _ask(self, sparql: str) -> bool:
-        return bool(_ask(self._select(sparql).json()))
+        return bool(_ask(self._json(sparql)))
 
     # -- queries (see GraphStore)
     def _rows(self, sparql: str, convert) -> list[dict] | bool:
-        body = self._select(sparql).json()
+        body = self._json(sparql)
         ask = _ask(body)
         if ask is not None:
             return ask
@@ -319,7 +328,7 @@ class RemoteStore(StoreBase):
             triples = list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))
             rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.N_TRIPLES
             return "graph", ox.serialize(triples, format=rdf)
-        body = self._select(sparql).json()
+        body = self._json(sparql)
         ask = _ask(body)
         if ask is not None:
             body, kind = {"head": {}, "boolean": ask}, "ask"
@@ -327,20 +336,17 @@ class RemoteStore(StoreBase):
             kind = "select"
             body = {"head": {"vars": body["head"]["vars"]}, "results": {"bindings": [
                 {k: normalise_json(v) for k, v in b.items()} for b in body["results"]["bindings"]]}}
-        formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
-        parsed = ox.parse_query_results(json.dumps(body, ensure_ascii=False), format=ox.QueryResultsFormat.JSON)
-        return kind, parsed.serialize(format=formats[fmt])
+        return kind, serialize_results(body, fmt).encode("utf-8")
 
     def run_json(self, sparql: str, timeout: float) -> dict:
         """The server's SPARQL JSON answer, terms in the 1.1 form (``graph.sandbox`` for a
         user's query: the server enforces its own limits, ``timeout`` bounds the wait)."""
         if _form(sparql) in ("CONSTRUCT", "DESCRIBE"):
             r = self._select(sparql, accept="application/n-triples", timeout=timeout, prefixes=False)
-            rows = [[_json_of(t.subject), _json_of(t.predicate), _json_of(t.object)]
+            rows = [[term_json(t.subject), term_json(t.predicate), term_json(t.object)]
                     for t in ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES)]
             return {"kind": "graph", "vars": ["subject", "predicate", "object"], "rows": rows}
-        body = self._select(sparql, timeout=timeout, prefixes=False).json()
+        body = self._json(sparql, timeout=timeout, prefixes=False)
         ask = _ask(body)
         if ask is not None:
             return {"kind": "ask", "boolean": ask}
@@ -388,23 +394,23 @@ class RemoteStore(StoreBase):
                                 f'{{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{OURS}")) {flt} }} }}')
         return int(rows[0]["n"])
 
+    def _graph_triples(self, graph):
+        r = self._select(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                         accept="application/n-triples")
+        return ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES)
+
     def triples(self, graphs: Iterable[URIRef | str]):
         for g in graphs:
-            r = self._select(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}",
-                             accept="application/n-triples")
-            for t in ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES):
+            for t in self._graph_triples(g):
                 yield from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)
 
     def quads(self, include_meta: bool = False):
         """Every quad of GovRule's graphs, as pyoxigraph quads (export)."""
         for g in self.graphs():
-            if g == META_GRAPH and not include_meta:
-                continue
-            r = self._select(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}",
-                             accept="application/n-triples")
-            name = ox.NamedNode(str(g))
-            for t in ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES):
-                yield ox.Quad(t.subject, t.predicate, t.object, name)
+            if g != META_GRAPH or include_meta:
+                name = ox.NamedNode(str(g))
+                for t in self._graph_triples(g):
+                    yield ox.Quad(t.subject, t.predicate, t.object, name)
 
     def meta(self) -> dict[str, dict]:
         keys = {str(GR.contentHash): "hash", str(GR.inputHash): "input", str(GR.tripleCount): "count"}
@@ -487,20 +493,6 @@ def _form(sparql: str) -> str:
     text = re.sub(r"<[^>\s]*>", " ", text)
     m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", text, re.IGNORECASE)
     return m.group(1).upper() if m else "SELECT"
-
-
-def _json_of(term) -> dict:
-    """A pyoxigraph term as a SPARQL JSON term."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = term.datatype.value
-    return out
 
 
 def _by_graph(path: Path):

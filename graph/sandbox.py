@@ -68,7 +68,9 @@ class QueryResult:
 
     def ntriples(self) -> str:
         """A graph result as N-Triples."""
-        return "".join(f"{_ox(s)} {_ox(p)} {_ox(o)} .\n" for s, p, o in self.rows)
+        from .remote import json_term
+
+        return "".join(f"{json_term(s)} {json_term(p)} {json_term(o)} .\n" for s, p, o in self.rows)
 
 
 def _plain(t: dict) -> str:
@@ -76,22 +78,6 @@ def _plain(t: dict) -> str:
         v = t["value"]
         return f"<< {_plain(v['subject'])} {_plain(v['predicate'])} {_plain(v['object'])} >>"
     return ("_:" + t["value"]) if t["type"] == "bnode" else t["value"]
-
-
-def _ox(t: dict):
-    """A SPARQL JSON term as a pyoxigraph term (whose str() is its N-Triples form)."""
-    import pyoxigraph as ox
-
-    if t["type"] == "uri":
-        return ox.NamedNode(t["value"])
-    if t["type"] == "bnode":
-        return ox.BlankNode(t["value"])
-    if t["type"] == "triple":
-        v = t["value"]
-        return ox.Triple(_ox(v["subject"]), _ox(v["predicate"]), _ox(v["object"]))
-    if "xml:lang" in t:
-        return ox.Literal(t["value"], language=t["xml:lang"])
-    return ox.Literal(t["value"], datatype=ox.NamedNode(t["datatype"]) if "datatype" in t else None)
 
 
 def run_query(store_dir: str | Path, text: str, prefixes: dict[str, str] | None = None,
@@ -156,7 +142,7 @@ def _run_remote(url: str, text: str, prefixes: dict[str, str], row_limit: int, t
                 fmt: str | None) -> QueryResult:
     """The same checks, on a SPARQL server: the server runs the query (its own limits apply),
     we stop waiting at the time limit and keep at most ``row_limit`` rows."""
-    from .remote import RemoteError, RemoteStore
+    from .remote import RemoteError, RemoteStore, json_term
 
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items())
     t0 = time.perf_counter()
@@ -175,9 +161,9 @@ def _run_remote(url: str, text: str, prefixes: dict[str, str], row_limit: int, t
         if res.kind == "graph":
             import pyoxigraph as ox
             rdf = ox.RdfFormat.JSON_LD if fmt == "json" else ox.RdfFormat.N_TRIPLES
-            res.data = ox.serialize([ox.Triple(*map(_ox, r)) for r in res.rows], format=rdf)
+            res.data = ox.serialize([ox.Triple(*map(json_term, r)) for r in res.rows], format=rdf)
         else:
-            res.data = _serialize(res.results_json(), fmt).encode("utf-8")
+            res.data = serialize_results(res.results_json(), fmt).encode("utf-8")
     return res
 
 
@@ -211,7 +197,8 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
-def _term(t) -> dict | None:
+def term_json(t) -> dict | None:
+    """A pyoxigraph term as a SPARQL JSON results term."""
     import pyoxigraph as ox
 
     if t is None:
@@ -228,8 +215,8 @@ def _term(t) -> dict | None:
             d["datatype"] = t.datatype.value
         return d
     if isinstance(t, ox.Triple):
-        return {"type": "triple", "value": {"subject": _term(t.subject), "predicate": _term(t.predicate),
-                                            "object": _term(t.object)}}
+        return {"type": "triple", "value": {"subject": term_json(t.subject), "predicate": term_json(t.predicate),
+                                            "object": term_json(t.object)}}
     return {"type": "literal", "value": str(t)}
 
 
@@ -255,7 +242,7 @@ def _answer(req: dict) -> dict:
         if isinstance(res, ox.QueryBoolean):
             out = {"kind": "ask", "boolean": bool(res)}
             if fmt:
-                out["data"] = _serialize({"head": {}, "boolean": bool(res)}, fmt)
+                out["data"] = serialize_results({"head": {}, "boolean": bool(res)}, fmt)
             return out
         rows, truncated = [], False
         if isinstance(res, ox.QueryTriples):
@@ -265,7 +252,7 @@ def _answer(req: dict) -> dict:
                 if len(rows) == limit:
                     truncated = True
                     break
-                rows.append([_term(t.subject), _term(t.predicate), _term(t.object)])
+                rows.append([term_json(t.subject), term_json(t.predicate), term_json(t.object)])
                 triples.append(t)
             out = {"kind": kind, "vars": names, "rows": rows, "truncated": truncated}
             if fmt:
@@ -277,10 +264,10 @@ def _answer(req: dict) -> dict:
             if len(rows) == limit:
                 truncated = True
                 break
-            rows.append([_term(sol[n]) for n in names])
+            rows.append([term_json(sol[n]) for n in names])
         out = {"kind": "select", "vars": names, "rows": rows, "truncated": truncated}
         if fmt:
-            out["data"] = _serialize({"head": {"vars": names}, "results": {"bindings": [
+            out["data"] = serialize_results({"head": {"vars": names}, "results": {"bindings": [
                 {n: t for n, t in zip(names, r) if t is not None} for r in rows]}}, fmt)
         return out
     except SyntaxError as e:
@@ -292,7 +279,7 @@ def _answer(req: dict) -> dict:
         return {"error": "runtime", "message": f"{type(e).__name__}: {e}"}
 
 
-def _serialize(results: dict, fmt: str) -> str:
+def serialize_results(results: dict, fmt: str) -> str:
     """The rows kept, written by Oxigraph's own serialiser (so the format is exactly its)."""
     import pyoxigraph as ox
 

@@ -19,6 +19,9 @@ VSP = Path("/var/lib/virtuoso-opensource-7/vsp")  # the HTTP server's root, from
 VIRTUOSO_USER = ("dba", "dba")  # a fresh database's administrator: the account updates need
 
 
+PIDS: dict[str, int] = {}  # query URL → process id of each server running (a bench reads its memory)
+
+
 class ServerMissing(RuntimeError):
     pass
 
@@ -68,11 +71,13 @@ def oxigraph_server(folder: Path, union: bool = True):
     cmd = [oxigraph_bin(), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     proc = subprocess.Popen(cmd + (["--union-default-graph"] if union else []), stdout=open(log, "w"),
                             stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/query"
     try:
-        url = f"http://127.0.0.1:{port}/query"
         wait_http(url + "?query=ASK%7B%7D", proc, log)
+        PIDS[url] = proc.pid
         yield url
     finally:
+        PIDS.pop(url, None)
         stop(proc)
 
 
@@ -118,8 +123,11 @@ def virtuoso_server(folder: Path, memory_gb: float = 0.2):
     log = folder / "out.log"
     proc = subprocess.Popen([VIRTUOSO, "+configfile", str(folder / "virtuoso.ini"), "+foreground"], cwd=folder,
                             stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{http}/sparql-auth"
     try:
         wait_http(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D", proc, log, timeout=180)
-        yield f"http://127.0.0.1:{http}/sparql-auth"
+        PIDS[url] = proc.pid
+        yield url
     finally:
+        PIDS.pop(url, None)
         stop(proc)

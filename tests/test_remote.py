@@ -25,7 +25,7 @@ import pytest
 from graph.facts import deadlines, obligations
 from graph.library import load_queries
 from graph.ontology import ENTITIES_GRAPH, META_GRAPH, doc_iri
-from graph.remote import RemoteStore, StoreUnreachable, _duration
+from graph.remote import RemoteError, RemoteStore, StoreUnreachable, _duration
 from graph.store import build_store, open_store, write_graph
 from ingest.pipeline import parse_paths
 from sparql_servers import VIRTUOSO_USER, ServerMissing, free_port, oxigraph_server, stop, virtuoso_server, wait_http
@@ -332,9 +332,10 @@ def test_the_app_shows_the_same_over_a_server(server, local, monkeypatch):
 
 
 class _Flaky:
-    """A loopback HTTP server that answers 503 ``failures`` times, then a SPARQL ASK result."""
+    """A loopback HTTP server that answers 503 ``failures`` times, then ``body`` (a SPARQL ASK result)."""
 
-    def __init__(self, failures: int):
+    def __init__(self, failures: int, body: bytes = b'{"head": {}, "boolean": true}',
+                 ctype: str = "application/sparql-results+json"):
         import http.server
         import threading
 
@@ -349,9 +350,8 @@ class _Flaky:
                     self.send_response(503)
                     self.end_headers()
                     return
-                body = b'{"head": {}, "boolean": true}'
                 self.send_response(200)
-                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -393,3 +393,15 @@ def test_adding_documents_to_a_server(tmp_path, seeds, local):
             assert set(st.triples([ENTITIES_GRAPH])) == set(local.triples([ENTITIES_GRAPH]))
             assert len(st.document_graphs()) == len(seeds)
             assert st.size() == st.count() > 0
+
+
+def test_a_url_that_is_not_a_sparql_endpoint_is_named():
+    web = _Flaky(failures=0, body=b"<html><body>Welcome</body></html>", ctype="text/html")
+    try:
+        with pytest.raises(RemoteError, match="not SPARQL results JSON"):
+            RemoteStore(web.url).ping()
+        p = subprocess.run([sys.executable, "-m", "cli", "obligations", "--store", web.url], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "SPARQL endpoint?" in p.stderr
+    finally:
+        web.close()
