@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sparql_servers import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the app's ui package is not installed; pages import it from the checkout
@@ -68,9 +68,7 @@ def store_copy(seed_store, tmp_path_factory):
 def running_app(store: Path, log_path: Path, timeout: float = 240, paths=()):
     """``govrule app`` on a free loopback port over ``store`` (built from ``paths`` when missing):
     yields its URL once Streamlit answers its health check, and stops the server afterwards."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--store", str(store), "--port", str(port),
                              *map(str, paths)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -89,11 +87,7 @@ def running_app(store: Path, log_path: Path, timeout: float = 240, paths=()):
             pytest.fail(f"the app did not come up in {timeout:.0f} s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
