@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -424,10 +425,15 @@ class _Writer:
     rewritten last, so an interrupted batch only causes extra rewrites, never a stale graph
     behind a current hash (which is also what lets a killed build resume).
 
+    With ``background=True`` a batch is loaded on a second thread while the next one is being
+    converted (Oxigraph's bulk load releases the GIL): batches are still applied one at a
+    time and in order, and at most one is in flight, so the guarantees above hold.
+
     ``dry=True`` writes nothing and raises ``_Changes`` at the first change: the cheap check
     that lets an unchanged rebuild skip making a new version at all."""
 
-    def __init__(self, st: GraphStore | None, pending: Path | None, dry: bool = False):
+    def __init__(self, st: GraphStore | None, pending: Path | None, dry: bool = False,
+                 background: bool = False):
         self.st = st
         self.pending = pending
         self.dry = dry
@@ -436,26 +442,34 @@ class _Writer:
         self.rewrite: set[URIRef] = set()
         self.batches = 0
         self.loaded = 0  # bytes of N-Quads applied
+        self.loading = None if pending is None else pending.with_name(pending.name + ".loading")
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="govrule-load") if background and not dry else None
+        self._inflight: Future | None = None
 
     def need(self) -> None:
         """A write is coming (before the work of computing it)."""
         if self.dry:
             raise _Changes
 
+    def _reopen(self) -> None:
+        if self.out.closed:
+            self.out = open(self.pending, "w", encoding="utf-8")
+
     def put(self, graph: URIRef, lines: list[str], digest: str, fingerprint: str | None = None,
             files: list[str] = ()) -> None:
         self.need()
+        self._reopen()
         suffix = f" <{graph}> .\n"
         self.out.writelines(line[:-3] + suffix for line in lines)
         self.meta[graph] = (digest, len(lines), fingerprint, list(files))
         self.rewrite.add(graph)
         if self.out.tell() > BATCH_BYTES:
             self.commit()
-            self.out = open(self.pending, "w", encoding="utf-8")
 
     def add(self, graph: URIRef, lines: list[str], digest: str, count: int) -> None:
         """Add ``lines`` to ``graph`` without rewriting it (``count``: the graph's size after)."""
         self.need()
+        self._reopen()
         suffix = f" <{graph}> .\n"
         self.out.writelines(line[:-3] + suffix for line in lines)
         self.meta[graph] = (digest, count, None, [])
@@ -471,7 +485,8 @@ class _Writer:
         self.rewrite.add(graph)
 
     def commit(self) -> None:
-        """Apply the batch collected so far."""
+        """Hand the batch collected so far to the store (on the loading thread, if there is
+        one: ``finish`` waits for it)."""
         self.out.close()
         if not self.meta:
             return
@@ -482,16 +497,45 @@ class _Writer:
                 if v[2]:
                     lines.append(nt_line(g, GR.inputHash, Literal(v[2])))
                 lines += [nt_line(g, GR.sourceFileHash, Literal(f)) for f in v[3]]
-        self.loaded += self.pending.stat().st_size if self.pending.exists() else 0
-        self.st.apply(self.pending, self.rewrite, list(self.meta), lines)
+        self._wait()  # the previous batch is applied (and its file free) before this one goes
+        batch = self.pending
+        if self.pending.exists():
+            self.loaded += self.pending.stat().st_size
+            if self._pool is not None:
+                batch = self.pending.replace(self.loading)
+        args = (batch, self.rewrite, list(self.meta), lines)
+        if self._pool is None:
+            self.st.apply(*args)
+            self.pending.unlink(missing_ok=True)  # applied: never again
+        else:
+            self._inflight = self._pool.submit(self.st.apply, *args)
         self.meta, self.rewrite = {}, set()
         self.batches += 1
 
+    def _wait(self) -> None:
+        if self._inflight is not None:
+            f, self._inflight = self._inflight, None
+            f.result()  # a failed load fails the build here
+
+    def finish(self) -> None:
+        """Apply what is left and wait until every batch is in the store."""
+        self.commit()
+        self._wait()
+
     def close(self) -> None:
+        if self._inflight is not None:
+            try:
+                self._inflight.result()
+            except Exception:  # the build is already failing: its own error is the one to report
+                pass
+            self._inflight = None
+        if self._pool is not None:
+            self._pool.shutdown()
         if self.out is not None and not self.out.closed:
             self.out.close()
-        if self.pending is not None:
-            self.pending.unlink(missing_ok=True)
+        for p in (self.pending, self.loading):
+            if p is not None:
+                p.unlink(missing_ok=True)
 
 
 def _graphs_from(st: GraphStore, sources: Iterable[str]) -> set[str]:
@@ -629,10 +673,10 @@ def _build_into(st: GraphStore, job: _Job, report: BuildReport, pending: Path | 
         fd, name = tempfile.mkstemp(suffix=".nq")
         os.close(fd)
         pending = Path(name)
-    w = _Writer(st, pending)
+    w = _Writer(st, pending, background=isinstance(st, GraphStore))
     try:
         _run(st, job, w, report)
-        w.commit()
+        w.finish()
         st._flushed = True
         if w.loaded > OPTIMIZE_BYTES and isinstance(st, GraphStore):
             # a bulk load leaves RocksDB uncompacted: compacting once (18 s for LawRefBook's
