@@ -49,6 +49,7 @@ from .versions import Pointer, store_lock
 MAPPING_VERSION = "1"
 BULK_THRESHOLD = 4 << 20  # bytes of N-Quads above which bulk_load beats a transactional load
 OPTIMIZE_BYTES = 32 << 20  # a build that loads more compacts the store before publishing it
+BACKGROUND_LOADS = True  # load a batch while converting the next (bench/profile_build.py turns it off)
 BATCH_BYTES = 64 << 20  # N-Quads applied per batch: what a killed build may have to redo
 
 
@@ -673,7 +674,7 @@ def _build_into(st: GraphStore, job: _Job, report: BuildReport, pending: Path | 
         fd, name = tempfile.mkstemp(suffix=".nq")
         os.close(fd)
         pending = Path(name)
-    w = _Writer(st, pending, background=isinstance(st, GraphStore))
+    w = _Writer(st, pending, background=BACKGROUND_LOADS and isinstance(st, GraphStore))
     try:
         _run(st, job, w, report)
         w.finish()
