@@ -540,6 +540,7 @@ def test_batches_loaded_in_the_background_give_the_same_store(seed_docs, tmp_pat
     monkeypatch.setattr(gs, "BATCH_BYTES", 1)
     monkeypatch.setattr(gs, "BULK_THRESHOLD", 0)  # every batch through bulk_load, as at scale
     rep = build_store(seed_docs, tmp_path / "many")
+
     def quads(st):  # the ontology's blank nodes get new ids in every store
         return sorted(str(q) if isinstance(q.subject, NamedNode) and not isinstance(q.object, BlankNode)
                       else "bnode" for q in st.ox)
