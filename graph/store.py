@@ -499,11 +499,10 @@ class _Writer:
                     lines.append(nt_line(g, GR.inputHash, Literal(v[2])))
                 lines += [nt_line(g, GR.sourceFileHash, Literal(f)) for f in v[3]]
         self._wait()  # the previous batch is applied (and its file free) before this one goes
-        batch = self.pending
+        batch = None  # bookkeeping only: no file, so a loading thread never reads one being written
         if self.pending.exists():
             self.loaded += self.pending.stat().st_size
-            if self._pool is not None:
-                batch = self.pending.replace(self.loading)
+            batch = self.pending if self._pool is None else self.pending.replace(self.loading)
         args = (batch, self.rewrite, list(self.meta), lines)
         if self._pool is None:
             self.st.apply(*args)
