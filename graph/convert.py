@@ -1,6 +1,8 @@
-"""Documents (plain ``ingest`` dataclasses) → RDF triples, one named graph per document.
+"""Documents (plain ``ingest`` dataclasses) → RDF, one named graph per document.
 
-Pure functions: no I/O and no store. The same documents and taxonomy always give the same
+Pure functions: no I/O and no store. Documents and shared nodes are written as N-Triples
+lines (``document_lines``, ``entity_lines``: what the store loads and hashes); ``*_triples``
+give the same as rdflib terms. The same documents and taxonomy always give the same
 triples in the same order (no blank nodes outside the ontology), so the store can hash a
 document's graph to tell whether it changed.
 
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import Iterable, Iterator
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD
 
@@ -27,20 +31,21 @@ from ingest.numbering import cn_to_int
 from . import ontology as ont
 from .ontology import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 from .roles import role_triples, taxonomy_triples
+from .terms import from_ox, nt_line
 
 
 class _Terms:
-    """A namespace whose terms are built once: rdflib's ``Namespace.x`` builds and validates a
-    new URIRef on every access, which dominated conversion time. ``GR.count`` works too (on a
-    plain Namespace it is ``str.count``)."""
+    """A namespace whose terms are N-Triples IRIs (``GR.text`` → ``"<https://…#text>"``), built
+    once per name. The document mapping writes N-Triples text directly: building rdflib terms
+    for five million quads and formatting them again was most of a national build's time."""
 
     def __init__(self, ns):
-        self._ns = ns
+        self._ns = str(ns)
 
-    def __getattr__(self, name: str) -> URIRef:
+    def __getattr__(self, name: str) -> str:
         if name.startswith("__"):
             raise AttributeError(name)
-        term = URIRef(str(self._ns) + name)
+        term = f"<{self._ns}{name}>"
         setattr(self, name, term)
         return term
 
@@ -53,13 +58,15 @@ RDF, RDFS, SKOS = (_Terms(ns) for ns in (_RDF, _RDFS, _SKOS))
 Node = URIRef | Literal
 Triple = tuple[URIRef, URIRef, Node]
 Quad = tuple[URIRef, URIRef, Node, URIRef]
+NTriple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax
 
 MODALITY = {"obligation": GR.Obligation, "prohibition": GR.Prohibition, "permission": GR.Permission}
 TIME_KIND = {"deadline": GR.Deadline, "advance_notice": GR.AdvanceNotice,
              "frequency": GR.Frequency, "minimum": GR.Minimum}
 HEADING_CLASS = {"part": GR.Part, "chapter": GR.Chapter, "section": GR.Section}
-UNIT = {"Y": TIME.unitYear, "M": TIME.unitMonth, "W": TIME.unitWeek, "D": TIME.unitDay,
-        "h": TIME.unitHour, "m": TIME.unitMinute, "s": TIME.unitSecond}
+UNIT_NAMES = {"Y": "unitYear", "M": "unitMonth", "W": "unitWeek", "D": "unitDay",
+              "h": "unitHour", "m": "unitMinute", "s": "unitSecond"}
+UNIT = {k: URIRef(str(ont.TIME) + v) for k, v in UNIT_NAMES.items()}
 
 _NUM = r"(\d+(?:\.\d+)?)"
 ISO_RX = re.compile(rf"^P(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$")
@@ -67,17 +74,56 @@ DATE_RX = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 DOC_NUMBER_RX = re.compile(r"〔\d{4}〕\d+号$")
 NUMERAL_RX = re.compile(r"^第?([零〇○一二两三四五六七八九十百千\d０-９]+)")
 
-
-def zh(text: str) -> Literal:
-    return Literal(text, lang="zh")
-
-
-def plain(text: str) -> Literal:
-    return Literal(text)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD = str(XSD)
 
 
-def integer(n: int) -> Literal:
-    return Literal(int(n))
+def iri(value: str) -> str:
+    """An IRI in N-Triples syntax."""
+    return f"<{value}>"
+
+
+def _escape(text: str) -> str:
+    # str.translate is slow on CJK text; almost no text has a character to escape
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+def zh(text: str) -> str:
+    return f'"{_escape(text)}"@zh'
+
+
+def plain(text: str) -> str:
+    return f'"{_escape(text)}"'
+
+
+def integer(n: int) -> str:
+    return f'"{int(n)}"^^<{_XSD}integer>'
+
+
+def boolean(b) -> str:
+    return f'"{"true" if b else "false"}"^^<{_XSD}boolean>'
+
+
+def typed(lexical: str, datatype: str) -> str:
+    return f'"{_escape(lexical)}"^^<{datatype}>'
+
+
+@lru_cache(maxsize=65536)
+def role(name: str) -> str:
+    """A role's IRI in N-Triples syntax (cached: a few thousand names over millions of uses)."""
+    return iri(ont.role_iri(name))
+
+
+@lru_cache(maxsize=4096)
+def source(path: str) -> str:
+    return iri(ont.source_iri(path))
+
+
+@lru_cache(maxsize=65536)
+def document(key: str) -> str:
+    return iri(ont.doc_iri(key))
 
 
 # ---------------------------------------------------------------- context of a batch
@@ -132,11 +178,17 @@ def label_number(label: str) -> int | None:
 
 # ---------------------------------------------------------------- literals
 
-def date_literal(date: str) -> Literal | None:
+def date_literal(date: str) -> str | None:
     if not DATE_RX.match(date):
         return None
-    dt = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}[len(date)]
-    return Literal(date, datatype=dt)
+    return typed(date, {10: f"{_XSD}date", 7: f"{_XSD}gYearMonth", 4: f"{_XSD}gYear"}[len(date)])
+
+
+@lru_cache(maxsize=4096)
+def duration_literal(lexical: str) -> str:
+    """An xsd:duration in its canonical form (PT90M → PT1H30M, P18M → P1Y6M), as rdflib writes
+    it everywhere else; a handful of distinct values over a whole corpus, hence the cache."""
+    return typed(str(Literal(lexical, datatype=XSD.duration)), f"{_XSD}duration")
 
 
 def parse_iso(iso: str) -> tuple[str | None, tuple[Decimal, URIRef] | None]:
@@ -156,9 +208,16 @@ def parse_iso(iso: str) -> tuple[str | None, tuple[Decimal, URIRef] | None]:
     return "P" + date_part + ("T" + time_part if time_part else ""), single
 
 
-# ---------------------------------------------------------------- one document
+def child(node: str, path: str) -> str:
+    """The IRI ``node`` + ``path`` (both in N-Triples syntax: ``<…/art/3>`` + ``/clause/1``)."""
+    return f"{node[:-1]}{path}>"
 
-def time_triples(tc: TimeConstraint, node: URIRef) -> Iterator[Triple]:
+
+# ---------------------------------------------------------------- one document
+# Each function yields (subject, predicate, object) in N-Triples syntax; ``document_lines``
+# joins them into the lines the store loads and hashes.
+
+def time_triples(tc: TimeConstraint, node: str) -> Iterator[NTriple]:
     yield node, RDF.type, GR.TimeConstraint
     if tc.kind in TIME_KIND:
         yield node, RDF.type, TIME_KIND[tc.kind]
@@ -169,14 +228,14 @@ def time_triples(tc: TimeConstraint, node: URIRef) -> Iterator[Triple]:
             continue
         lex, single = parse_iso(iso)
         if lex:
-            yield node, iso_p, Literal(lex, datatype=XSD.duration)
+            yield node, iso_p, duration_literal(lex)
         if single:
-            dur = URIRef(f"{node}/{suffix}")
+            dur = child(node, f"/{suffix}")
             yield node, obj_p, dur
             yield dur, RDF.type, TIME.Duration
-            yield dur, TIME.numericDuration, Literal(single[0], datatype=XSD.decimal)
-            yield dur, TIME.unitType, single[1]
-    yield node, GR.workingDays, Literal(bool(tc.working_days))
+            yield dur, TIME.numericDuration, typed(str(single[0]), f"{_XSD}decimal")
+            yield dur, TIME.unitType, iri(single[1])
+    yield node, GR.workingDays, boolean(tc.working_days)
     if tc.count is not None:
         yield node, GR.count, integer(tc.count)
     if tc.count_max is not None:
@@ -187,7 +246,7 @@ def time_triples(tc: TimeConstraint, node: URIRef) -> Iterator[Triple]:
     yield node, GR.textEnd, integer(tc.end)
 
 
-def clause_triples(c: Clause, node: URIRef, art: URIRef, art_times: dict[tuple, URIRef]) -> Iterator[Triple]:
+def clause_triples(c: Clause, node: str, art: str, art_times: dict[tuple, str]) -> Iterator[NTriple]:
     """A clause; its time constraints are the article's nodes when the article lists the same
     expression, else its own (``…/clause/k/time/j``), which the article links too."""
     yield node, RDF.type, GR.Clause
@@ -197,13 +256,13 @@ def clause_triples(c: Clause, node: URIRef, art: URIRef, art_times: dict[tuple, 
         yield node, GR.modalWord, plain(c.modal)
     yield node, GR.strength, plain(c.strength)
     if c.bearer:
-        yield node, GR.bearer, ont.role_iri(c.bearer)
+        yield node, GR.bearer, role(c.bearer)
     if c.bearer_surface:
         yield node, GR.bearerSurface, plain(c.bearer_surface)
     if c.action:
         yield node, GR.action, zh(c.action)
     for r in dict.fromkeys(c.roles):
-        yield node, GR.mentionsRole, ont.role_iri(r)
+        yield node, GR.mentionsRole, role(r)
     for x in dict.fromkeys(c.conditions):
         yield node, GR.condition, zh(x)
     for x in dict.fromkeys(c.exceptions):
@@ -213,7 +272,7 @@ def clause_triples(c: Clause, node: URIRef, art: URIRef, art_times: dict[tuple, 
         if shared is not None:  # the same expression as an article-level constraint: one node
             yield node, GR.hasTimeConstraint, shared
         else:
-            t = ont.time_iri(node, j)
+            t = child(node, f"/time/{j}")
             yield node, GR.hasTimeConstraint, t
             yield art, GR.hasTimeConstraint, t
             yield from time_triples(tc, t)
@@ -221,10 +280,10 @@ def clause_triples(c: Clause, node: URIRef, art: URIRef, art_times: dict[tuple, 
     yield node, GR.textEnd, integer(c.end)
 
 
-def article_triples(doc: Document, a: Article, d: URIRef, ctx: Context,
-                    numbers: dict[int, URIRef], chapters: dict, sections: dict,
-                    parts: dict) -> Iterator[Triple]:
-    art = ont.article_iri(d, a.ordinal)
+def article_triples(doc: Document, a: Article, d: str, ctx: Context,
+                    numbers: dict[int, str], chapters: dict, sections: dict,
+                    parts: dict) -> Iterator[NTriple]:
+    art = child(d, f"/art/{a.ordinal}")
     yield art, RDF.type, GR.Article
     yield art, ELI.is_part_of, d
     yield art, GR.ordinal, integer(a.ordinal)
@@ -242,32 +301,32 @@ def article_triples(doc: Document, a: Article, d: URIRef, ctx: Context,
         if sec is not None:
             yield art, GR.inSection, sec
     if a.source is not None:
-        yield art, PROV.wasDerivedFrom, ont.source_iri(a.source.file)
+        yield art, PROV.wasDerivedFrom, source(a.source.file)
         yield art, GR.sourceStart, integer(a.source.start)
         yield art, GR.sourceEnd, integer(a.source.end)
     for k, it in enumerate(a.items, 1):
-        node = ont.item_iri(art, k)
+        node = child(art, f"/item/{k}")
         yield node, RDF.type, GR.Item
         yield node, ELI.is_part_of, art
         yield node, GR.ordinal, integer(k)
         yield node, GR.label, plain(it.label)
         yield node, GR.text, zh(it.text)
-    art_times: dict[tuple, URIRef] = {}
+    art_times: dict[tuple, str] = {}
     for j, tc in enumerate(a.times, 1):
-        node = ont.time_iri(art, j)
+        node = child(art, f"/time/{j}")
         art_times.setdefault((tc.surface, tc.start, tc.end), node)
         yield art, GR.hasTimeConstraint, node
         yield from time_triples(tc, node)
     for k, c in enumerate(a.clauses, 1):
-        node = ont.clause_iri(art, k)
+        node = child(art, f"/clause/{k}")
         yield art, GR.hasClause, node
         yield from clause_triples(c, node, art, art_times)
     for j, ap in enumerate(a.approvals, 1):
-        node = ont.approval_iri(art, j)
+        node = child(art, f"/approval/{j}")
         yield art, GR.hasApproval, node
         yield node, RDF.type, GR.Approval
         if ap.approver:
-            yield node, GR.approver, ont.role_iri(ap.approver)
+            yield node, GR.approver, role(ap.approver)
         yield node, GR.approvalAct, plain(ap.act)
         if ap.object:
             yield node, GR.approvalObject, zh(ap.object)
@@ -275,7 +334,7 @@ def article_triples(doc: Document, a: Article, d: URIRef, ctx: Context,
         yield node, GR.textStart, integer(ap.start)
         yield node, GR.textEnd, integer(ap.end)
     for j, ref in enumerate(a.references, 1):
-        node = ont.reference_iri(art, j)
+        node = child(art, f"/ref/{j}")
         yield art, GR.hasReference, node
         yield node, RDF.type, GR.Reference
         yield node, GR.surface, plain(ref.surface)
@@ -290,27 +349,27 @@ def article_triples(doc: Document, a: Article, d: URIRef, ctx: Context,
             key = resolve_document(ref.target, ctx, doc)
             if key is None and DOC_NUMBER_RX.search(ref.target.strip()):
                 key = ref.target.strip()  # a doc number outside the batch: its future IRI
-            target, prop = (ont.doc_iri(key) if key else None), GR.citesDocument
+            target, prop = (document(key) if key else None), GR.citesDocument
         if target is not None:
             yield node, GR.target, target
             if target != art:
                 yield art, prop, target
 
 
-def heading_nodes(doc: Document, d: URIRef) -> tuple[list[Triple], dict, dict, dict]:
+def heading_nodes(doc: Document, d: str) -> tuple[list[NTriple], dict, dict, dict]:
     """Triples of the headings, and lookups: chapter text → IRI, (chapter, section) → IRI,
     part text → IRI (an article's ``chapter`` is a part heading when the part has no chapters)."""
-    triples: list[Triple] = []
-    chapters: dict[str, URIRef] = {}
-    sections: dict[tuple, URIRef] = {}
-    parts: dict[str, URIRef] = {}
+    triples: list[NTriple] = []
+    chapters: dict[str, str] = {}
+    sections: dict[tuple, str] = {}
+    parts: dict[str, str] = {}
     counts = {"part": 0, "chapter": 0, "section": 0}
     part = chapter = None  # (text, iri)
     for h in doc.headings:
         if h.level not in counts:
             continue
         counts[h.level] += 1
-        node = ont.heading_iri(d, h.level, counts[h.level])
+        node = child(d, f"/{h.level}/{counts[h.level]}")
         full = h.full
         if h.level == "part":
             parent, part, chapter = d, (full, node), None
@@ -331,45 +390,57 @@ def heading_nodes(doc: Document, d: URIRef) -> tuple[list[Triple], dict, dict, d
     return triples, chapters, sections, parts
 
 
-def document_triples(doc: Document, ctx: Context | None = None) -> list[Triple]:
-    """The named graph of one document (its IRI is ``ont.doc_iri(doc.key)``)."""
+def document_lines(doc: Document, ctx: Context | None = None) -> list[str]:
+    """The named graph of one document (its IRI is ``ont.doc_iri(doc.key)``) as N-Triples lines,
+    without repeats, in a fixed order: what the store loads and hashes."""
     ctx = ctx or make_context([doc])
-    d = ont.doc_iri(doc.key)
-    out: list[Triple] = [(d, RDF.type, GR.Document), (d, GR.key, plain(doc.key)), (d, ELI.title, zh(doc.title))]
+    d = document(doc.key)
+    out: list[NTriple] = [(d, RDF.type, GR.Document), (d, GR.key, plain(doc.key)), (d, ELI.title, zh(doc.title))]
     if doc.doc_number:
         out.append((d, ELI.id_local, plain(doc.doc_number)))
     if doc.date and (lit := date_literal(doc.date)) is not None:
         out.append((d, ELI.date_document, lit))
     if doc.issuer:
-        out += [(d, GR.issuer, plain(doc.issuer)), (d, ELI.passed_by, ont.org_iri(doc.issuer))]
+        out += [(d, GR.issuer, plain(doc.issuer)), (d, ELI.passed_by, iri(ont.org_iri(doc.issuer)))]
     if doc.district:
-        out.append((d, GR.district, ont.district_iri(doc.district)))
+        out.append((d, GR.district, iri(ont.district_iri(doc.district))))
     if doc.doc_type:
-        out += [(d, GR.docType, plain(doc.doc_type)), (d, ELI.type_document, ont.doctype_iri(doc.doc_type))]
+        out += [(d, GR.docType, plain(doc.doc_type)), (d, ELI.type_document, iri(ont.doctype_iri(doc.doc_type)))]
     for r in dict.fromkeys(doc.repeals):
-        out += [(d, ELI.repeals, ont.doc_iri(r)), (d, GR.repealsRef, plain(r))]
+        out += [(d, ELI.repeals, document(r)), (d, GR.repealsRef, plain(r))]
     if doc.work:
         out.append((d, GR.work, plain(doc.work)))
     for k in dict.fromkeys(doc.versions):
         if k != doc.key:
-            out.append((d, GR.otherVersion, ont.doc_iri(k)))
+            out.append((d, GR.otherVersion, document(k)))
     if doc.notice:
         out.append((d, GR.notice, zh(doc.notice)))
     if doc.preamble:
         out.append((d, GR.preamble, zh(doc.preamble)))
     for s in dict.fromkeys(doc.sources):
-        src = ont.source_iri(s)
+        src = source(s)
         out += [(d, PROV.wasDerivedFrom, src), (src, RDF.type, PROV.Entity), (src, RDFS.label, plain(s))]
     heads, chapters, sections, parts = heading_nodes(doc, d)
     out += heads
-    numbers: dict[int, URIRef] = {}
+    numbers: dict[int, str] = {}
     for a in doc.articles:
         n = label_number(a.label)
         if n is not None:
-            numbers.setdefault(n, ont.article_iri(d, a.ordinal))
+            numbers.setdefault(n, child(d, f"/art/{a.ordinal}"))
     for a in doc.articles:
         out.extend(article_triples(doc, a, d, ctx, numbers, chapters, sections, parts))
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(f"{s} {p} {o} .\n" for s, p, o in out))
+
+
+def triples_of(lines: Iterable[str]) -> list[Triple]:
+    """N-Triples lines as rdflib triples (for code and tests that work with rdflib terms)."""
+    return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
+            for t in ox.parse("".join(lines), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def document_triples(doc: Document, ctx: Context | None = None) -> list[Triple]:
+    """The named graph of one document as rdflib triples (``document_lines``, parsed)."""
+    return triples_of(document_lines(doc, ctx))
 
 
 # ---------------------------------------------------------------- shared graphs
@@ -384,23 +455,25 @@ def roles_of(doc: Document) -> Iterator[str]:
             yield ap.approver
 
 
-def entity_triples(documents: Iterable[Document], ctx: Context) -> list[Triple]:
-    """Nodes shared by documents, described once (so the union graph has no duplicates)."""
+def entity_lines(documents: Iterable[Document], ctx: Context) -> list[str]:
+    """Nodes shared by documents, described once (so the union graph has no duplicates), as
+    N-Triples lines without repeats."""
     docs = list(documents)
-    out: list[Triple] = []
+    out: list[NTriple] = []
     for name in sorted({d.district for d in docs if d.district}):
-        node = ont.district_iri(name)
+        node = iri(ont.district_iri(name))
         out += [(node, RDF.type, GR.District), (node, RDFS.label, zh(name))]
     for name in sorted({d.issuer for d in docs if d.issuer}):
-        node = ont.org_iri(name)
+        node = iri(ont.org_iri(name))
         out += [(node, RDF.type, ELI.Agent), (node, RDFS.label, zh(name))]
     for name in sorted({d.doc_type for d in docs if d.doc_type}):
-        node = ont.doctype_iri(name)
+        node = iri(ont.doctype_iri(name))
         out += [(node, RDF.type, SKOS.Concept), (node, RDF.type, ELI.ResourceType),
                 (node, SKOS.prefLabel, zh(name)), (node, SKOS.inScheme, GR.DocTypeScheme)]
+    lines = [f"{s} {p} {o} .\n" for s, p, o in out]
     known = set(ctx.taxonomy) | {b for e in ctx.taxonomy.values() for b in e.get("broader", []) or []}
     for name in sorted({r for d in docs for r in roles_of(d)} - known):
-        out.extend(role_triples(name))
+        lines.extend(nt_line(*t) for t in role_triples(name))
     cited: set[str] = set()
     for d in docs:
         cited.update(d.repeals)
@@ -410,8 +483,13 @@ def entity_triples(documents: Iterable[Document], ctx: Context) -> list[Triple]:
                 if ref.kind == "document" and DOC_NUMBER_RX.search(t) and resolve_document(t, ctx, d) is None:
                     cited.add(t)
     for num in sorted(cited - ctx.keys):  # documents named by number but not in the batch
-        out.append((ont.doc_iri(num), ELI.id_local, plain(num)))
-    return out
+        lines.append(f"{document(num)} {ELI.id_local} {plain(num)} .\n")
+    return list(dict.fromkeys(lines))
+
+
+def entity_triples(documents: Iterable[Document], ctx: Context) -> list[Triple]:
+    """``entity_lines`` as rdflib triples."""
+    return triples_of(entity_lines(documents, ctx))
 
 
 def ontology_triples(taxonomy: dict) -> list[Triple]:

@@ -538,6 +538,7 @@ def test_batches_loaded_in_the_background_give_the_same_store(seed_docs, tmp_pat
 
     build_store(seed_docs, tmp_path / "one")
     monkeypatch.setattr(gs, "BATCH_BYTES", 1)
+    monkeypatch.setattr(gs, "STREAM_BYTES", 1)  # one bulk load per document
     monkeypatch.setattr(gs, "BULK_THRESHOLD", 0)  # every batch through bulk_load, as at scale
     rep = build_store(seed_docs, tmp_path / "many")
 
@@ -551,3 +552,49 @@ def test_batches_loaded_in_the_background_give_the_same_store(seed_docs, tmp_pat
     assert not list((tmp_path / "many").rglob("*.nq*"))  # no batch file left behind
     again = build_store(seed_docs, tmp_path / "many")
     assert (again.added, again.replaced, again.removed, again.unchanged) == (0, 0, 0, len(seed_docs))
+
+
+def test_new_and_replaced_documents_in_one_build_give_a_clean_store(seed_docs, tmp_path, monkeypatch):
+    """New documents are streamed into a bulk load while replaced ones wait for the stream to
+    end (no deletes during a bulk load): a build doing both at once, in one batch or in many,
+    leaves the same store as a fresh build of the same documents."""
+    import graph.store as gs
+
+    docs = copy.deepcopy(seed_docs)
+    docs[1].articles[0].text += "（修订）"
+    build_store(docs, tmp_path / "clean")
+    for name, small in (("one", False), ("many", True)):
+        if small:
+            monkeypatch.setattr(gs, "BATCH_BYTES", 1)
+            monkeypatch.setattr(gs, "STREAM_BYTES", 1)
+        build_store(seed_docs[:2], tmp_path / name)
+        rep = build_store(docs, tmp_path / name)  # docs[1] replaced, docs[2:] new
+        assert (rep.added, rep.replaced, rep.unchanged) == (2, 1, 1)
+        with open_store(tmp_path / "clean") as a, open_store(tmp_path / name) as b:
+            for g in a.graphs():
+                if g != ont.META_GRAPH and g != ont.ONTOLOGY_GRAPH:  # the ontology holds blank nodes
+                    assert sorted(map(str, a.triples([g]))) == sorted(map(str, b.triples([g]))), (name, g)
+            assert a.graphs() == b.graphs() and len(a) == len(b)
+        assert not [p for p in (tmp_path / name).rglob("*") if ".pending" in p.name]
+
+
+def test_a_failing_load_fails_the_build_and_keeps_the_store(seed_docs, tmp_path, monkeypatch):
+    """If the bulk load stops half-way (here: a line it cannot parse), the build raises that
+    error, publishes nothing and leaves no pipe or batch file behind."""
+    import graph.store as gs
+
+    build_store(seed_docs[:1], tmp_path)
+    with open_store(tmp_path) as st:
+        before = sorted(str(q) for q in st.ox)
+    real = gs.document_lines
+
+    def broken(doc, ctx=None):
+        lines = real(doc, ctx)
+        return lines if doc.key != seed_docs[2].key else lines[:5] + ["not N-Quads at all .\n"] + lines[5:]
+
+    monkeypatch.setattr(gs, "document_lines", broken)
+    with pytest.raises(SyntaxError):
+        build_store(seed_docs, tmp_path)
+    with open_store(tmp_path) as st:
+        assert sorted(str(q) for q in st.ox) == before
+    assert not [p for p in tmp_path.rglob("*") if ".pending" in p.name]

@@ -122,7 +122,7 @@ import os, signal, sys, time
 import graph.store as gs
 from ingest.pipeline import parse_paths
 src, store, stop_at, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-gs.BATCH_BYTES = 1  # one batch per document: the kill or pause lands between written batches
+gs.BATCH_BYTES = gs.STREAM_BYTES = 1  # one batch per document: the kill or pause lands between batches
 docs = parse_paths([src]).documents
 
 def progress(n, total):
