@@ -14,20 +14,19 @@ On disk (``versions.py``): ``STORE/oxigraph`` is a symlink to the current versio
 copy and swaps the symlink when it is complete, so readers never see a half-built store and a
 killed build leaves the previous one as it was; one build at a time (``STORE/.lock``).
 
-Writes go through pyoxigraph (N-Quads text, bulk-loaded: the fast path); queries run with the
-union of all graphs as the default graph, so they need no GRAPH clause.
+Writes go through pyoxigraph as N-Quads text: graphs new to the store are streamed into one bulk
+load while the build converts (``_Stream``), the rest is applied in batches (``_Writer``); queries
+run with the union of all graphs as the default graph, so they need no GRAPH clause.
 """
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
 import json
 import os
 import pickle
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
+from ingest.memory import cyclic_gc_paused
 from ingest.model import Document
 
 from . import ontology as ont
@@ -671,23 +671,8 @@ def build_store(documents: Iterable[Document], store_dir: str | Path, taxonomy: 
     rebuild makes no copy. A killed build leaves the previous store as it was, and running
     the same build again resumes from what the killed one had written.
     ``store_dir`` may also be an open, writable ``GraphStore`` (written in place)."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _build_store(documents, store_dir, taxonomy, progress, reason, keep_sources, remove_missing)
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector for a build. A national corpus is millions of
-    live dataclass objects, and every full collection walks them all while conversion makes
-    millions of short-lived strings (a third of the conversion time); conversion makes no
-    reference cycles, so nothing is left for the collector when it resumes."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _build_store(documents, store_dir, taxonomy, progress, reason, keep_sources, remove_missing) -> BuildReport:

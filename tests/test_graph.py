@@ -529,10 +529,10 @@ def test_a_large_load_is_compacted_before_it_is_published(seed_docs, tmp_path, m
     assert build_store(seed_docs[:1], tmp_path / "compact", remove_missing=False).optimize_seconds == 0  # nothing loaded
 
 
-def test_batches_loaded_in_the_background_give_the_same_store(seed_docs, tmp_path, monkeypatch):
-    """A build converts the next batch while the previous one is bulk-loaded on a second
-    thread: with one batch per document (many loads in flight, one at a time) the store holds
-    exactly the quads of a one-batch build, and a rebuild of it changes nothing."""
+def test_many_streamed_batches_give_the_same_store(seed_docs, tmp_path, monkeypatch):
+    """A build streams new documents into a bulk load while it converts: with one batch (one
+    bulk load) per document the store holds exactly the quads of a one-batch build, and a
+    rebuild of it changes nothing."""
     import graph.store as gs
     from pyoxigraph import BlankNode, NamedNode
 
