@@ -23,6 +23,7 @@ _SPACE_RUN = re.compile(r"[ \t\u3000\u00a0\u2002-\u200b]+")
 _WIDE_ALNUM = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
                             | {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}
                             | {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)})
+_WIDE_ALNUM_RX = re.compile("[" + "".join(map(chr, _WIDE_ALNUM)) + "]")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _HALF_PUNCT = re.compile(r"[,:;()?!]")
 _CJK_CHAR = re.compile(rf"[{CJK}{CJK_PUNCT}]")
@@ -90,7 +91,8 @@ def _width(s: str) -> float:
 
 def _unify_punct(line: str) -> str:
     """Half-width punctuation next to Chinese becomes full-width (same length: offsets hold)."""
-    line = line.translate(_WIDE_ALNUM)
+    if _WIDE_ALNUM_RX.search(line):  # rare; translate with a dict is slow even when nothing changes
+        line = line.translate(_WIDE_ALNUM)
     if not _HALF_PUNCT.search(line):
         return line
 
@@ -111,6 +113,8 @@ def _unify_punct(line: str) -> str:
 
 def _tight(line: str, at: int) -> tuple[list[str], list[int], int]:
     """Split a line into pieces with the layout spaces between CJK/digits removed."""
+    if not _SPACE_RUN.search(line):  # most lines
+        return [line], [at], 0
     pieces, raws, pos, removed = [], [], 0, 0
     for m in _SPACE_RUN.finditer(line):
         s, e = m.span()

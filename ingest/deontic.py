@@ -33,6 +33,7 @@ from functools import lru_cache
 
 from .model import Clause, TimeConstraint
 from .roles import PERSON_ROLES, Mention, canonical, find_owner, find_roles, is_district, localize
+from .wordrx import trie
 
 # (modality, regex); the leftmost match in a clause decides, longer words first at one position
 _MODALS = [
@@ -58,22 +59,26 @@ ITEM_RX = re.compile(r"[（(][一二三四五六七八九十\d]{1,3}[)）]|[一�
 _NON_AGENT = re.compile(r"向|经|对|给|报|请|与|同(?!级)|跟|受|以(?!及)|代表|涉及|召开|邀请|出席|参加|关于|根据|按照|依照"
                         r"|依据|通过|会同|协助|配合|督促|指导|接受|属|于|在|从|至|到|为|替|帮|将|把|使|让|令|要求|听取")
 # words that contain one of those characters without being one (经营者, 县级以上, 申请人, 面向社会)
-_MASKED = re.compile(r"经营|经济|经费|经验|报道|日报|对外|对象|给予|给付|请示|申请|受理|以上|以下|以外|以内|以及|所以|可以|予以"
-                     r"|加以|难以|作为|行为|认为|成为|因为|为止|至少|直至|甚至|到期|到位|从业|从事|即将|同级|同类|共同|合同|同时"
-                     r"|同志|同意|与会|参与|所在|存在|在职|现在|正在|接受|面向|方向|互为|使用|命令|转让|把关|服从|反对|供给"
-                     r"|报告|接到|收到|得到|达到|受到|遇到|做到|位于|等于|由于|请求|受害|受益|受托|受灾")
+_MASKED_WORDS = (r"经营|经济|经费|经验|报道|日报|对外|对象|给予|给付|请示|申请|受理|以上|以下|以外|以内|以及|所以|可以|予以"
+                 r"|加以|难以|作为|行为|认为|成为|因为|为止|至少|直至|甚至|到期|到位|从业|从事|即将|同级|同类|共同|合同|同时"
+                 r"|同志|同意|与会|参与|所在|存在|在职|现在|正在|接受|面向|方向|互为|使用|命令|转让|把关|服从|反对|供给"
+                 r"|报告|接到|收到|得到|达到|受到|遇到|做到|位于|等于|由于|请求|受害|受益|受托|受灾").split("|")
+_MASKED = re.compile(trie(_MASKED_WORDS))
+# every masked word has two characters, so one fixed mask keeps the offsets
+assert {len(w) for w in _MASKED_WORDS} == {2}
 # a comma segment opened by these is an adverbial, a condition or an exception, not a topic
 _ADVERBIAL = re.compile(r"^(?:对于?|关于|根据|按照|依照|依据|为了?|除|如|凡|若|涉及|遇有|经|未经|在)")
 _ANAPHOR = re.compile(r"本机关|本部门|本单位|该机关|该部门|该单位")
 # what may stand before a subject in its segment: adverbs and determiners (原则上, 每年, 被诉, 所有)
 _LEAD_OK = re.compile(r"(?:会前|会后|原则上|一般|通常|每年|每半年|每季度|每月|同时|其中|此外|另外|并且|必要时|今后|届时"
                       r"|被诉|所有|全体|其他|各级|其|均|都|也|并)*")
-# the head noun of a subject that names no role of the taxonomy
-_AGENT_NOUNS = (r"(?:单位|部门|机关|机构|组织|委员会|政府|人员|职工|劳动者|员工|经营者|生产者|销售者|消费者|使用者|管理人"
-                r"|负责人|代表人|当事人|申请人|公民|法人|企业|公司|协会|学会|工会|医院|学校|法院|检察院|办事处|居委会|村委会"
-                r"|股东|董事会|监事会|主任|局长|厅长|部长|院长|校长|站长|所长|主席|书记|教师|医师|律师|父母|监护人|国务院"
-                r"|请求人|代理人|承包人|发包人|出租人|承租人|委托人|受托人|继承人|权利人|义务人|债权人|债务人|投保人|被保险人"
-                r"|受益人|行为人|责任人|服务人|业主|成员|会员)")
+# the head noun of a subject that names no role of the taxonomy (none is the start of another, so
+# the trie means what the plain alternation meant)
+_AGENT_NOUNS = trie((r"单位|部门|机关|机构|组织|委员会|政府|人员|职工|劳动者|员工|经营者|生产者|销售者|消费者|使用者|管理人"
+                     r"|负责人|代表人|当事人|申请人|公民|法人|企业|公司|协会|学会|工会|医院|学校|法院|检察院|办事处|居委会|村委会"
+                     r"|股东|董事会|监事会|主任|局长|厅长|部长|院长|校长|站长|所长|主席|书记|教师|医师|律师|父母|监护人|国务院"
+                     r"|请求人|代理人|承包人|发包人|出租人|承租人|委托人|受托人|继承人|权利人|义务人|债权人|债务人|投保人|被保险人"
+                     r"|受益人|行为人|责任人|服务人|业主|成员|会员").split("|"))
 _AGENT_HEAD = re.compile(_AGENT_NOUNS + "$")
 _AGENT_NOUN = re.compile(_AGENT_NOUNS)
 # verbs that end a subject written without a role of the taxonomy (劳务派遣单位|派遣劳动者)
@@ -104,7 +109,7 @@ _FIRST_CONJUNCT = re.compile(_AGENT_NOUN.pattern + r"(?=和|及|与|或者|、)"
 def _marked(text: str, start_only: bool = False) -> bool:
     """Whether ``text`` has (or, with ``start_only``, opens with) a word that makes the role after
     it a non-agent; compound words such as 经营, 以上 do not count."""
-    masked = _MASKED.sub(lambda m: "＿" * len(m.group(0)), text)
+    masked = _MASKED.sub("＿＿", text)
     return bool((_NON_AGENT.match if start_only else _NON_AGENT.search)(masked))
 
 
@@ -126,6 +131,8 @@ def _sentences(text: str) -> list[tuple[int, int, str]]:
 
 def _segments(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """The comma segments of ``text[s:e]`` (absolute offsets)."""
+    if text.find("，", s, e) < 0 and text.find(",", s, e) < 0:  # most segments and clauses
+        return [(s, e)]
     out, cur = [], s
     for m in _COMMA.finditer(text, s, e):
         out.append((cur, m.start()))
@@ -149,28 +156,50 @@ def _modal(body: str) -> tuple[int, int, str, str] | None:
     fallback = None
     for a, b in _segments(body, 0, len(body)):
         seg = body[a:b]
-        roles = find_roles(seg)
-        cands = []
-        m = next((m for m in MODAL_RX.finditer(seg) if not any(r.start <= m.start() < r.end for r in roles)
-                  and not _relative(seg, m, roles, body[b:])), None)
-        if m:
-            cands.append((m.start(), -len(m.group(0)), m.lastgroup, m.group(0)))
-        for r in roles:
-            n = _BARE_NOT.match(seg, r.end)
-            if n and not MODAL_RX.match(seg, r.end):
-                cands.append((n.start(), -1, "prohibition", "不"))
-        if cands:
-            st, neg, kind, word = min(cands)
-            if not _is_topic(seg, st, word):
-                return a + st, a + st - neg, kind, word
-            fallback = (a + st, a + st - neg, kind, word)
+        # only a 负责 reads the rest of the clause (see _relative): look there only then
+        found = _segment_modal(seg, "负责" in seg and MODAL_RX.search(body[b:]) is not None)
+        if found:
+            st, end, kind, word, topic = found
+            # a modal word as printed is sliced afresh, as a match would be: the cached one may
+            # be shared by other clauses (object identity shows in pickles, hence in input_hash)
+            word = word or body[a + st:a + end]
+            if not topic:
+                return a + st, a + end, kind, word
+            fallback = (a + st, a + end, kind, word)
     return fallback
 
 
-def _relative(seg: str, m: re.Match, roles: list[Mention], rest: str) -> bool:
+@lru_cache(maxsize=16384)
+def _segment_modal(seg: str, modal_after: bool) -> tuple[int, int, str, str | None, bool] | None:
+    """The modal word of one comma segment, or None: (start, end, modality, word, whether it is
+    descriptive: see _is_topic); word is None when it is as printed, seg[start:end]. ``modal_after``:
+    a later segment of the clause has a modal word. Cached: a segment is read alone (does it start
+    a duty?) and again in its clause."""
+    roles = find_roles(seg)
+    cands = []
+    m = None
+    for found in MODAL_RX.finditer(seg):
+        at = found.start()
+        if (not (roles and any(r.start <= at < r.end for r in roles))
+                and not _relative(seg, found, roles, modal_after)):
+            m = found
+            break
+    if m:
+        cands.append((m.start(), -len(m.group(0)), m.lastgroup, m.group(0), True))
+    for r in roles:
+        n = _BARE_NOT.match(seg, r.end)
+        if n and not MODAL_RX.match(seg, r.end):
+            cands.append((n.start(), -1, "prohibition", "不", False))
+    if not cands:
+        return None
+    st, neg, kind, word, printed = min(cands)
+    return st, st - neg, kind, None if printed else word, _is_topic(seg, st, word)
+
+
+def _relative(seg: str, m: re.Match, roles: list[Mention], modal_after: bool) -> bool:
     """A modal word that opens a relative clause naming a party rather than a duty: 不再续聘的物业
     服务人应当…, 国务院负责…的部门应当…, 负责特种设备安全监督管理的部门实施… (but not
-    区政府办公室负责…的组织工作)."""
+    区政府办公室负责…的组织工作). ``modal_after``: a later segment of the clause has a modal word."""
     rel = _RELATIVE_DUTY.match(seg, m.end())
     if not rel:
         return False
@@ -178,14 +207,16 @@ def _relative(seg: str, m: re.Match, roles: list[Mention], rest: str) -> bool:
         return True
     if m.group(0) != "负责":
         return False
-    if MODAL_RX.search(rest):
+    if modal_after:
         return True
     return not any(r.end == m.start() for r in roles) and not _AGENT_HEAD.search(seg[:m.start()])
 
 
 def _mentions(text: str) -> list[Mention]:
     """Role mentions plus anaphors (本机关), the latter with role '@'."""
-    out = list(find_roles(text))
+    out = find_roles(text)  # in text order
+    if "本" not in text and "该" not in text:  # no anaphor: each opens with one of these
+        return out
     for a in _ANAPHOR.finditer(text):
         if not any(m.start < a.end() and a.start() < m.end for m in out):
             out.append(Mention("@", a.group(0), a.start(), a.end()))
@@ -229,7 +260,16 @@ def _noun_phrase(seg: str, whole: bool) -> str | None:
     国务院卫生行政部门, 劳动者), whether or not the taxonomy knows it. ``whole``: the phrase fills
     the segment up to the modal word (adverbs aside); otherwise it is the shortest such opening of
     the segment (劳务派遣单位派遣劳动者，… → 劳务派遣单位). Of coordinated phrases the first is kept."""
-    seg = seg[_LEAD_OK.match(seg).end():]
+    span = _noun_phrase_span(seg, whole)
+    # sliced here, not cached: each clause gets its own string, as before (identity shows in pickles)
+    return seg[span[0]:span[1]] if span else None
+
+
+@lru_cache(maxsize=8192)
+def _noun_phrase_span(seg: str, whole: bool) -> tuple[int, int] | None:
+    """Where _noun_phrase's phrase lies in ``seg``; cached, as the same segments recur in clauses."""
+    lead = _LEAD_OK.match(seg).end()
+    seg = seg[lead:]
     if not seg or _ADVERBIAL.match(seg) or _marked(seg, True):
         return None
     if whole:
@@ -250,7 +290,7 @@ def _noun_phrase(seg: str, whole: bool) -> str | None:
             or not _CJK_NP.fullmatch(np)):
         return None
     first = _FIRST_CONJUNCT.search(np)  # 社会保险行政部门和其他有关行政部门
-    return np[:first.end()] if first else np
+    return lead, lead + (first.end() if first else len(np))  # the phrase opens seg (after the lead)
 
 
 def _item(text: str) -> str:

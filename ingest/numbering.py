@@ -75,16 +75,21 @@ _MARKERS = [
 HEADING_KINDS = ("pian", "zhang", "jie")
 
 
-# every marker opens with one of these: most paragraphs are rejected without trying the regexes
-_MARKER_FIRST = frozenset("第（(" + CN_NUM + "0123456789０１２３４５６７８９")
+# the kinds of marker that can open with each character, in the order of _MARKERS: most
+# paragraphs are rejected without trying a regex, the others try only those kinds
+_KINDS_BY_FIRST = {"第": ("pian", "zhang", "jie", "tiao"), "（": ("paren_cn", "paren_arabic"),
+                   "(": ("paren_cn", "paren_arabic")}
+_KINDS_BY_FIRST |= {c: ("cn",) for c in CN_NUM} | {c: ("arabic",) for c in "0123456789０１２３４５６７８９"}
+_MARKERS_BY_FIRST = {c: [(kind, rx) for kind, rx in _MARKERS if kind in kinds]
+                     for c, kinds in _KINDS_BY_FIRST.items()}
 _SPACES = re.compile(r"\s+")
 
 
 def marker_at(text: str) -> Marker | None:
     """The numbering marker that opens ``text``, if any."""
-    if not text or text[0] not in _MARKER_FIRST:
+    if not text:
         return None
-    for kind, rx in _MARKERS:
+    for kind, rx in _MARKERS_BY_FIRST.get(text[0], ()):
         m = rx.match(text)
         if not m:
             continue

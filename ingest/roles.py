@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from .wordrx import trie
 
 TAXONOMY: dict[str, dict] = {
     "区政府组成人员": {"en": "members of the district government", "broader": [],
@@ -75,9 +78,10 @@ TAXONOMY: dict[str, dict] = {
 _NOT_A_PARTY = r"(?!常务会|全体会|会议|办公会|负责制|名义|文件|工作规则|规章|决定|党组|门户)"
 _VARIANTS = sorted(((v, c) for c, d in TAXONOMY.items() for v in d["variants"]), key=lambda x: -len(x[0]))
 _CANON = {v: c for v, c in _VARIANTS}
-ROLE_RX = re.compile("(" + "|".join(re.escape(v) for v, _ in _VARIANTS) + ")" + _NOT_A_PARTY)
+# the variants, longest first where several match (a trie: see wordrx)
+_ANY = trie([v for v, _ in _VARIANTS])
+ROLE_RX = re.compile("(" + _ANY + ")" + _NOT_A_PARTY)
 # the role that owns a meeting or in whose name something is done (区政府常务会议, 以区政府名义)
-_ANY = "|".join(re.escape(v) for v, _ in _VARIANTS)
 OWNER_RX = re.compile(f"以?({_ANY})(?:[或和及、](?:{_ANY}))*(?=名义|常务会|全体会|办公会|会议)")
 
 
@@ -91,8 +95,13 @@ class Mention:
 
 def find_roles(text: str) -> list[Mention]:
     """Role mentions in ``text``, longest variant first, without overlaps."""
-    return [Mention(_CANON[m.group(1)], m.group(1), m.start(), m.start() + len(m.group(1)))
-            for m in ROLE_RX.finditer(text)]
+    return list(_find_roles(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_roles(text: str) -> tuple[Mention, ...]:
+    # clause extraction looks at the same comma segments and clauses several times
+    return tuple(Mention(_CANON[m.group(1)], m.group(1), m.start(), m.end(1)) for m in ROLE_RX.finditer(text))
 
 
 def find_owner(text: str) -> Mention | None:
