@@ -528,8 +528,9 @@ class _Writer:
             files: list[str] = ()) -> None:
         self.need()
         self._reopen()
-        suffix = f" <{graph}> .\n"
-        quads = "".join([line[:-3] + suffix for line in lines])
+        # N-Triples lines → N-Quads: every line ends with " .\n" and no other raw newline exists
+        # (literals escape theirs), so one replace over the graph's text does it
+        quads = "".join(lines).replace(" .\n", f" <{graph}> .\n")
         if self._pool is not None and str(graph) not in self._present:
             if self._stream is None:
                 self._stream = _Stream(self.st.ox, self.fifo, self._pool)
@@ -545,8 +546,7 @@ class _Writer:
         """Add ``lines`` to ``graph`` without rewriting it (``count``: the graph's size after)."""
         self.need()
         self._reopen()
-        suffix = f" <{graph}> .\n"
-        self.out.writelines(line[:-3] + suffix for line in lines)
+        self.out.write("".join(lines).replace(" .\n", f" <{graph}> .\n"))
         self.meta[graph] = (digest, count, None, [])
 
     def touch(self, graph: URIRef, digest: str, count: int, fingerprint: str | None, files: list[str] = ()) -> None:
