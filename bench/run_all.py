@@ -29,7 +29,7 @@ BENCHES = {
     "app_scale": ["bench/app_latency.py", "--store", "/tmp/govrule-lrb-app", "--queries", "20", "--pages"],
     "app_latency": ["bench/app_latency.py", "--queries", "20", "--modes", "hybrid", "lexical", "semantic"],
     # performance and scale: slices of LawRefBook, a profile of the full build, baselines side by side
-    "scaling": ["bench/scaling.py", "--runs", "3", "--full-runs", "1", "--query-runs", "10"],
+    "scaling": ["bench/scaling.py", "--runs", "3", "--full-runs", "3", "--query-runs", "10"],
     "profile": ["bench/profile_build.py"],
     "baselines": ["bench/baselines.py"],
 }
