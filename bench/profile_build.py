@@ -48,7 +48,7 @@ COMPONENTS = [
     ("graph: Oxigraph bulk load", lambda f, n: "bulk_load" in n),
     ("graph: Oxigraph other (count, remove, flush, load)", lambda f, n: "pyoxigraph" in n),
     ("graph: OWL-RL reasoning", lambda f, n: "/owlrl/" in f or f.endswith("graph/reason.py")),
-    ("graph: documents → rdflib triples", lambda f, n: f.endswith(("graph/convert.py", "graph/ontology.py", "graph/roles.py"))),
+    ("graph: documents → N-Triples text", lambda f, n: f.endswith(("graph/convert.py", "graph/ontology.py", "graph/roles.py"))),
     ("graph: N-Quads lines, hashes, fingerprints", lambda f, n: f.endswith(("graph/terms.py", "graph/store.py"))),
 ]
 OTHER = "other"
@@ -183,7 +183,7 @@ def budget_markdown(b: dict, cores: int, target: float = 60.0) -> list[str]:
            f"and worker; {cores} cores):", "", "| part | wall s | CPU s |", "|---|---:|---:|"]
     out += [f"| {name} | {w:.1f} | {c:.1f} |" for name, (w, c) in rows]
     out += [f"| **sum** | **{sum(w for _, (w, c) in rows):.1f}** | **{cpu:.1f}** |",
-            f"| the build as it runs: parse, then convert while loading, then compact | {as_built:.1f} | "
+            f"| the build as it runs: parse, then convert while streaming into the load, then compact | {as_built:.1f} | "
             f"{built_cpu:.1f} |", "",
             f"Spread perfectly over {cores} cores, the CPU of the build as it runs ({built_cpu:.0f} s) needs at least "
             f"**{built_cpu / cores:.0f} s** ({built_cpu / cores / target:.2f}× the {target:.0f} s target); the parts run one "
