@@ -31,7 +31,7 @@ from ingest.numbering import cn_to_int
 from . import ontology as ont
 from .ontology import ENTITIES_GRAPH, ONTOLOGY_GRAPH
 from .roles import role_triples, taxonomy_triples
-from .terms import from_ox, nt_line
+from .terms import escape, from_ox, nt_line
 
 
 class _Terms:
@@ -64,9 +64,8 @@ MODALITY = {"obligation": GR.Obligation, "prohibition": GR.Prohibition, "permiss
 TIME_KIND = {"deadline": GR.Deadline, "advance_notice": GR.AdvanceNotice,
              "frequency": GR.Frequency, "minimum": GR.Minimum}
 HEADING_CLASS = {"part": GR.Part, "chapter": GR.Chapter, "section": GR.Section}
-UNIT_NAMES = {"Y": "unitYear", "M": "unitMonth", "W": "unitWeek", "D": "unitDay",
-              "h": "unitHour", "m": "unitMinute", "s": "unitSecond"}
-UNIT = {k: URIRef(str(ont.TIME) + v) for k, v in UNIT_NAMES.items()}
+UNIT = {k: URIRef(f"{ont.TIME}unit{v}") for k, v in
+        {"Y": "Year", "M": "Month", "W": "Week", "D": "Day", "h": "Hour", "m": "Minute", "s": "Second"}.items()}
 
 _NUM = r"(\d+(?:\.\d+)?)"
 ISO_RX = re.compile(rf"^P(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$")
@@ -74,7 +73,6 @@ DATE_RX = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 DOC_NUMBER_RX = re.compile(r"〔\d{4}〕\d+号$")
 NUMERAL_RX = re.compile(r"^第?([零〇○一二两三四五六七八九十百千\d０-９]+)")
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 _XSD = str(XSD)
 
 
@@ -83,19 +81,12 @@ def iri(value: str) -> str:
     return f"<{value}>"
 
 
-def _escape(text: str) -> str:
-    # str.translate is slow on CJK text; almost no text has a character to escape
-    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
-        return text.translate(_ESCAPES)
-    return text
-
-
 def zh(text: str) -> str:
-    return f'"{_escape(text)}"@zh'
+    return f'"{escape(text)}"@zh'
 
 
 def plain(text: str) -> str:
-    return f'"{_escape(text)}"'
+    return f'"{escape(text)}"'
 
 
 def integer(n: int) -> str:
@@ -107,7 +98,7 @@ def boolean(b) -> str:
 
 
 def typed(lexical: str, datatype: str) -> str:
-    return f'"{_escape(lexical)}"^^<{datatype}>'
+    return f'"{escape(lexical)}"^^<{datatype}>'
 
 
 @lru_cache(maxsize=65536)

@@ -13,12 +13,20 @@ _XSD_STRING = str(XSD.string)
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+def escape(text: str) -> str:
+    """A literal's text as it goes between the quotes of N-Triples."""
+    # str.translate is slow on CJK text, and almost no text has a character to escape
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
 def nt(term) -> str:
     """One term in N-Triples syntax."""
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        s = '"' + str(term).translate(_ESCAPES) + '"'
+        s = '"' + escape(str(term)) + '"'
         if term.language:
             return f"{s}@{term.language}"
         dt = term.datatype
