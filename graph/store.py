@@ -426,6 +426,10 @@ class _Changes(Exception):
     """Raised by a dry run at the first write a build would make."""
 
 
+class _NoPipe(Exception):
+    """The store's file system cannot hold a named pipe."""
+
+
 class _Stream:
     """A bulk load that reads N-Quads from a named pipe while the build writes them.
 
@@ -440,7 +444,10 @@ class _Stream:
 
     def __init__(self, store: ox.Store, fifo: Path, pool: ThreadPoolExecutor):
         fifo.unlink(missing_ok=True)  # left by a killed build
-        os.mkfifo(fifo)
+        try:
+            os.mkfifo(fifo)
+        except (OSError, AttributeError) as e:  # AttributeError: no os.mkfifo (Windows)
+            raise _NoPipe(str(e)) from e
         self.fifo = fifo
         self.size = 0  # characters written (about the bytes: IRIs are percent-encoded)
         self._load = pool.submit(store.bulk_load, path=str(fifo), format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -531,9 +538,15 @@ class _Writer:
         # N-Triples lines → N-Quads: every line ends with " .\n" and no other raw newline exists
         # (literals escape theirs), so one replace over the graph's text does it
         quads = "".join(lines).replace(" .\n", f" <{graph}> .\n")
-        if self._pool is not None and str(graph) not in self._present:
-            if self._stream is None:
+        new = self._pool is not None and str(graph) not in self._present
+        if new and self._stream is None:
+            try:
                 self._stream = _Stream(self.st.ox, self.fifo, self._pool)
+            except _NoPipe:  # a file system without named pipes: batch files, as for replacements
+                self._pool.shutdown()
+                self._pool = None
+                new = False
+        if new:
             self._stream.write(quads)
         else:
             self.out.write(quads)
