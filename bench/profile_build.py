@@ -226,12 +226,13 @@ def main() -> None:
     print(f"profiling the graph build of {len(docs)} documents …", file=sys.stderr)
     shutil.rmtree(a.store, ignore_errors=True)
     p2 = cProfile.Profile()
+    saved = gs.STREAM_LOADS, gs.BATCH_BYTES
     gs.STREAM_LOADS, gs.BATCH_BYTES = False, float("inf")  # cProfile sees only the thread it runs in
     t = time.perf_counter()
     p2.enable()
     rep = build_store(docs, a.store, progress=bar("graph (profiled)", "doc"))
     p2.disable()
-    gs.STREAM_LOADS, gs.BATCH_BYTES = True, 64 << 20
+    gs.STREAM_LOADS, gs.BATCH_BYTES = saved
     graph_s = time.perf_counter() - t
     shutil.rmtree(a.store, ignore_errors=True)
     load1 = os.getloadavg()[0]
