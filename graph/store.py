@@ -426,6 +426,12 @@ class _Changes(Exception):
     """Raised by a dry run at the first write a build would make."""
 
 
+def _nquads(lines: list[str], graph: URIRef) -> str:
+    """N-Triples lines as N-Quads text in ``graph``: every line ends with " .\n" and no other raw
+    newline exists (literals escape theirs), so one replace over the joined text does it."""
+    return "".join(lines).replace(" .\n", f" <{graph}> .\n")
+
+
 class _NoPipe(Exception):
     """The store's file system cannot hold a named pipe."""
 
@@ -535,9 +541,7 @@ class _Writer:
             files: list[str] = ()) -> None:
         self.need()
         self._reopen()
-        # N-Triples lines → N-Quads: every line ends with " .\n" and no other raw newline exists
-        # (literals escape theirs), so one replace over the graph's text does it
-        quads = "".join(lines).replace(" .\n", f" <{graph}> .\n")
+        quads = _nquads(lines, graph)
         new = self._pool is not None and str(graph) not in self._present
         if new and self._stream is None:
             try:
@@ -559,7 +563,7 @@ class _Writer:
         """Add ``lines`` to ``graph`` without rewriting it (``count``: the graph's size after)."""
         self.need()
         self._reopen()
-        self.out.write("".join(lines).replace(" .\n", f" <{graph}> .\n"))
+        self.out.write(_nquads(lines, graph))
         self.meta[graph] = (digest, count, None, [])
 
     def touch(self, graph: URIRef, digest: str, count: int, fingerprint: str | None, files: list[str] = ()) -> None:
@@ -576,10 +580,7 @@ class _Writer:
         """End the batch: wait for its stream, then apply the rest and its meta entries (on
         the loading thread, if there is one, while the build goes on: ``finish`` waits)."""
         self.out.close()
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            stream.close()
-            self.loaded += stream.size
+        self._end_stream()
         if not self.meta:
             return
         lines = []
@@ -603,6 +604,13 @@ class _Writer:
         self.meta, self.rewrite = {}, set()
         self.batches += 1
 
+    def _end_stream(self) -> None:
+        """Wait until the batch's stream is in the store (raises its load's error)."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.close()
+            self.loaded += stream.size
+
     def _wait(self) -> None:
         if self._inflight is not None:
             f, self._inflight = self._inflight, None
@@ -614,12 +622,10 @@ class _Writer:
         self._wait()
 
     def close(self) -> None:
-        if self._stream is not None:  # the build is failing: end the load, keep its own error
-            stream, self._stream = self._stream, None
-            try:
-                stream.close()
-            except Exception:
-                pass
+        try:
+            self._end_stream()
+        except Exception:  # the build is failing: its own error is the one to report
+            pass
         if self._inflight is not None:
             try:
                 self._inflight.result()
